@@ -47,7 +47,14 @@ export async function setBackend(name?: BackendName): Promise<BackendName> {
     await tf.setBackend('cpu');
   }
   await tf.ready();
+  silenceCpuBanner();
   return backendName();
+}
+
+/** The cpu backend prints a "install tfjs-node" banner on first use in Node; lipkit chose cpu/wasm on purpose. */
+function silenceCpuBanner(): void {
+  const cpu = tf.engine().registry.cpu as unknown as { firstUse?: boolean } | undefined;
+  if (cpu !== undefined && 'firstUse' in cpu) cpu.firstUse = false;
 }
 
 /** The name of the active backend (`wasm` or `cpu`; other registered backends are reported as is). */
