@@ -1,0 +1,121 @@
+// `npm run bench`: lipkit's speed on each backend beside PyTorch 1.13 in the same run.
+// Imports only the public entry. Writes bench/results.json and prints a table with ratios.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler } from 'lipkit';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+function medianMs(fn, { warmup = 3, reps = 10 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Forces pending work to finish (the wasm and cpu backends are synchronous, but be explicit). */
+const sync = (t) => { t.dataSync(); t.dispose(); };
+
+function powerIterationBench() {
+  const w = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
+  const ms = medianMs(() => spectralNorm(w, { iterations: 20, tolerance: 0 }));
+  w.dispose();
+  return ms;
+}
+
+function mlp() {
+  return tfl.sequential({ layers: [
+    tfl.layers.dense({ units: 256, inputShape: [2], activation: 'tanh' }),
+    tfl.layers.dense({ units: 256, activation: 'tanh' }),
+    tfl.layers.dense({ units: 1 }),
+  ] });
+}
+
+function mlpStepBench(penalty) {
+  const model = mlp();
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomNormal([512, 2], 0, 1, 'float32', 2);
+  const y = tf.randomNormal([512, 1], 0, 1, 'float32', 3);
+  const step = () => {
+    const loss = opt.minimize(() => {
+      const out = model.apply(x);
+      let l = out.sub(y).square().mean();
+      if (penalty) {
+        const g = tf.grad((z) => model.apply(z).sum())(x);
+        l = l.add(g.norm('euclidean', 1).sub(1).square().mean());
+      }
+      return l;
+    }, true);
+    sync(loss);
+  };
+  const ms = medianMs(step);
+  [x, y].forEach((t) => t.dispose());
+  opt.dispose();
+  model.dispose();
+  return ms;
+}
+
+function convStepBench() {
+  const conv = tfl.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', inputShape: [32, 32, 32] });
+  const model = tfl.sequential({ layers: [conv] });
+  const opt = tf.train.sgd(1e-3);
+  const x = tf.randomNormal([64, 32, 32, 32], 0, 1, 'float32', 4);
+  const step = () => sync(opt.minimize(() => model.apply(x).square().mean(), true));
+  const ms = medianMs(step, { warmup: 2, reps: 5 });
+  x.dispose();
+  opt.dispose();
+  model.dispose();
+  return ms;
+}
+
+async function certifyBench() {
+  const model = await tfl.loadLayersModel(fileIOHandler(`${here}../examples/models/mlp/model.json`));
+  const shape = model.inputs[0].shape.slice(1);
+  const x = tf.randomNormal([16, ...shape], 0, 1, 'float32', 5);
+  const ms = medianMs(() => {
+    lipschitzBound(model);
+    lipschitzLowerBound(model, x);
+  }, { warmup: 1, reps: 3 });
+  x.dispose();
+  model.dispose();
+  return ms;
+}
+
+function torchResults() {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const out = execFileSync('/usr/bin/python3', [`${here}torch_bench.py`], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const rows = [];
+for (const backend of ['wasm', 'cpu']) {
+  await setBackend(backend);
+  const r = (name, ms, torchKey) => rows.push({ backend, name, ms, torchKey });
+  r('power iteration 1024x1024, 20 it', powerIterationBench(), 'powerIteration1024');
+  r('MLP 2-256-256-1 step, batch 512, Adam', mlpStepBench(false), 'mlpStep');
+  r('same + gradient penalty', mlpStepBench(true), 'gradientPenaltyStep');
+  if (backend === 'cpu') rows.push({ backend, name: 'conv2d 3x3 32->32, 32x32, batch 64 step', ms: null, torchKey: 'conv2dStep', note: 'skipped on cpu (~170 s a step)' });
+  else r('conv2d 3x3 32->32, 32x32, batch 64 step', convStepBench(), 'conv2dStep');
+  r('certify examples/models/mlp (bound + lower bound)', await certifyBench(), null);
+}
+const torch = torchResults();
+for (const row of rows) {
+  row.torchMs = torch && row.torchKey ? torch[row.torchKey] : null;
+  row.ratio = row.ms !== null && row.torchMs ? row.ms / row.torchMs : null;
+}
+writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, torch }, null, 2));
+const fmt = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
+console.log('| backend | work | lipkit ms | PyTorch ms | ratio |');
+console.log('|---|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.backend} | ${row.name} | ${fmt(row.ms)}${row.note ? ` (${row.note})` : ''} | ${fmt(row.torchMs, 2)} | ${fmt(row.ratio)} |`);
