@@ -28,8 +28,9 @@ function wrapMatrix(n: number, before: number, after: number, transpose: boolean
 
 /**
  * Builds the convolution operator of a geometry (see `convGeometry`) and its exact adjoint
- * on the current backend. `'same'`/`'valid'` call `tf.conv2d` with that padding string, so
- * the asymmetric `'same'` split is tfjs's own; `'circular'` pads periodically (as a product
+ * on the current backend. `'same'`/`'valid'` call `tf.conv2d` with tfjs's own padding split
+ * (asymmetric for `'same'`: the extra row/column goes after) given as explicit pads;
+ * `'circular'` pads periodically (as a product
  * with 0/1 matrices, which every backend has) and then applies a `'valid'` convolution.
  * Dilation is applied by the zeros already inserted in `geometry.kernel`.
  */
@@ -43,6 +44,11 @@ export function convOperator(geometry: ConvGeometry): ConvOperator {
   const circular = padding === 'circular';
   const padH = circular && hp !== ah.n;
   const padW = circular && wp !== aw.n;
+  // tfjs's own 'same'/'valid' split (convAxis reproduces computeConv2DInfo), passed as explicit
+  // padding: tfjs-backend-wasm 4.22 returns zeros for conv2d with 'same' whenever
+  // (out - 1) * s + k - n < 0 on an axis (stride larger than the kernel), explicit pads are right.
+  const explicitPad: [[number, number], [number, number], [number, number], [number, number]] =
+    [[0, 0], [ah.before, ah.after], [aw.before, aw.after], [0, 0]];
   const consts: tf.Tensor[] = [kernel];
   const ph = padH ? tf.tensor2d(wrapMatrix(ah.n, ah.before, ah.after, false), [hp, ah.n]) : null;
   const phT = padH ? tf.tensor2d(wrapMatrix(ah.n, ah.before, ah.after, true), [ah.n, hp]) : null;
@@ -75,7 +81,7 @@ export function convOperator(geometry: ConvGeometry): ConvOperator {
     const x3 = tf.reshape(x, [ah.n, aw.n, cin]) as tf.Tensor3D;
     const y = circular
       ? tf.conv2d(tf.expandDims(wrapPad(x3), 0) as tf.Tensor4D, kernel, strides, 'valid')
-      : tf.conv2d(tf.expandDims(x3, 0) as tf.Tensor4D, kernel, strides, padding as 'same' | 'valid');
+      : tf.conv2d(tf.expandDims(x3, 0) as tf.Tensor4D, kernel, strides, explicitPad);
     return tf.reshape(y, [-1]) as tf.Tensor1D;
   });
 
@@ -85,7 +91,7 @@ export function convOperator(geometry: ConvGeometry): ConvOperator {
       const xp = tf.conv2dTranspose(y4, kernel, [1, hp, wp, cin], strides, 'valid');
       return tf.reshape(wrapFold(tf.reshape(xp, [hp, wp, cin]) as tf.Tensor3D), [-1]) as tf.Tensor1D;
     }
-    const x = tf.conv2dTranspose(y4, kernel, [1, ah.n, aw.n, cin], strides, padding as 'same' | 'valid');
+    const x = tf.conv2dTranspose(y4, kernel, [1, ah.n, aw.n, cin], strides, explicitPad);
     return tf.reshape(x, [-1]) as tf.Tensor1D;
   });
 
