@@ -1,11 +1,31 @@
-let installed = false;
+// Side effects first: tfjs-layers registers TF.js's gradients (tfjs-core's Node
+// build does not), and the backends register their kernels; the fixes replace them.
+import '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './exactSecondOrderGradients.js';
+import { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter.js';
+import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
+import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
 
 /**
- * Installs lipkit's fixes to TF.js 4.22 (exact second-order gradients, fast and
- * complete wasm gradients). Idempotent; called when lipkit is imported.
+ * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
+ * Sigmoid, Exp, Elu, Pow, Softmax, LogSoftmax recompute from their input), fast
+ * transposed matMul on wasm, and the wasm kernels Conv2DBackpropFilter and
+ * UnsortedSegmentSum (conv and gather/embedding gradients). Idempotent (each fix
+ * checks what is registered); called when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
-  if (installed) return;
-  installed = true;
-  // The individual fixes are registered here (see the modules in this folder).
+  installExactSecondOrderGradients();
+  installWasmTransposedMatMul();
+  installWasmConv2DBackpropFilter();
+  installWasmUnsortedSegmentSum();
+}
+
+/** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
+export function uninstallBackendFixes(): void {
+  uninstallExactSecondOrderGradients();
+  uninstallWasmTransposedMatMul();
+  uninstallWasmConv2DBackpropFilter();
+  uninstallWasmUnsortedSegmentSum();
 }
