@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { setBackend } from '../backend/setBackend.js';
+import { lipschitzBound } from '../estimate/lipschitzBound.js';
+import { lipschitzLowerBound } from '../estimate/lipschitzLowerBound.js';
+import { LipkitError } from '../util/errors.js';
+import { loadModel } from './loadModel.js';
+import { readInputData } from './readInputData.js';
+
+/** Options of `certify` (the `lipkit certify` command). */
+export interface CertifyOptions {
+  /** Input shape without the batch axis; overrides the model's. Default: the model's. */
+  inputShape?: number[];
+  /** JSON file with input examples for the lower bound. Default: random normal inputs. */
+  data?: string;
+  /** Number of random normal inputs when no data is given. Default 16. */
+  samples?: number;
+  /** Difference-quotient ascent steps of the lower bound. Default 20. */
+  steps?: number;
+  /** Seed of the random inputs and of the ascent. Default 0. */
+  seed?: number;
+  /** Count layers without a certified bound as 1 (the result is then not certified). Default false. */
+  skipUnsupported?: boolean;
+  /** Compute the empirical lower bound. Default true. */
+  lowerBound?: boolean;
+}
+
+/** One row of the per-layer table of `lipkit certify`. */
+export interface CertifyLayer { name: string; className: string; lipschitz: number | null; method: string }
+
+/** What `lipkit certify --json` prints. */
+export interface CertifyReport {
+  model: string;
+  layers: CertifyLayer[];
+  /** Certified upper bound of the model's l2 Lipschitz constant (not a certificate when `certified` is false). */
+  upperBound: number;
+  /** Empirical lower bound (largest Jacobian norm / difference quotient found), or null when not computed. */
+  lowerBound: number | null;
+  certified: boolean;
+  seconds: number;
+  /** TF.js backend used. */
+  backend: string;
+  /** Merges, skipped layers, how the lower bound was obtained. */
+  notes: string[];
+}
+
+/**
+ * Loads the model at `modelJsonPath`, computes its certified upper bound (`lipschitzBound`)
+ * and, when an input shape is known, an empirical lower bound (`lipschitzLowerBound`) on the
+ * `--data` examples or on seeded random normal inputs. Selects the backend with
+ * `setBackend()` (honours `LIPKIT_BACKEND`). Leaves no tensors behind.
+ */
+export async function certify(modelJsonPath: string, options: CertifyOptions = {}): Promise<CertifyReport> {
+  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true } = options;
+  const start = performance.now();
+  const backend = await setBackend();
+  const model = await loadModel(modelJsonPath);
+  try {
+    const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported }));
+    const notes = [...bound.notes];
+    let certified = bound.certified;
+    let lower: number | null = null;
+    if (lowerBound) {
+      const probe = await probeInputs(model, { inputShape, data, samples, seed });
+      if (probe.inputs === null) {
+        notes.push(`no lower bound: ${probe.reason}`);
+      } else {
+        try {
+          const inputs = probe.inputs;
+          const result = asFlagError(() => lipschitzLowerBound(model, inputs, { steps, seed }));
+          lower = result.lowerBound;
+          notes.push(`lower bound: ${result.method} (${probe.source})`);
+        } finally {
+          probe.inputs.dispose();
+        }
+        if (lower > bound.upperBound * (1 + 1e-4)) {
+          certified = false;
+          notes.push(`lower bound ${lower} exceeds the upper bound ${bound.upperBound}: the upper bound is wrong, NOT certified`);
+        }
+      }
+    }
+    return {
+      model: modelJsonPath,
+      layers: bound.layers.map((l) => ({
+        name: l.name, className: l.className, lipschitz: Number.isFinite(l.lipschitz) ? l.lipschitz : null, method: l.method,
+      })),
+      upperBound: bound.upperBound,
+      lowerBound: lower,
+      certified,
+      seconds: (performance.now() - start) / 1000,
+      backend,
+      notes,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+type Probe = { inputs: tf.Tensor; source: string } | { inputs: null; reason: string };
+
+/** The inputs for the lower bound: the data file's examples, or seeded random normal ones. */
+async function probeInputs(
+  model: tfl.LayersModel,
+  { inputShape, data, samples, seed }: { inputShape?: number[]; data?: string; samples: number; seed: number },
+): Promise<Probe> {
+  if (model.inputs.length !== 1) {
+    if (data !== undefined) throw new LipkitError('--data', `the model has ${model.inputs.length} inputs; only single-input models are supported`);
+    return { inputs: null, reason: `the model has ${model.inputs.length} inputs` };
+  }
+  const modelShape = model.inputs[0].shape.slice(1);
+  const expected: (number | null)[] = inputShape ?? modelShape;
+  if (data !== undefined) {
+    const d = await readInputData(data, expected);
+    return { inputs: tf.tensor(d.values, [d.count, ...d.shape], 'float32'), source: `${d.count} examples from ${data}` };
+  }
+  if (expected.some((s) => s === null)) {
+    return { inputs: null, reason: `the model's input shape [${expected.map((s) => s ?? '?').join(', ')}] has unknown sizes; pass --input-shape or --data` };
+  }
+  const shape = expected as number[];
+  return { inputs: tf.randomNormal([samples, ...shape], 0, 1, 'float32', seed), source: `${samples} random normal inputs, seed ${seed}` };
+}
+
+/** Library option names as the command-line flags that set them. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  'options.inputShape': '--input-shape', 'options.steps': '--steps', 'options.seed': '--seed',
+};
+
+/** Runs `f`, renaming a `LipkitError` about a library option to the flag that set it. */
+function asFlagError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof LipkitError && e.argument in FLAG_OF) {
+      throw new LipkitError(FLAG_OF[e.argument], e.message.slice(e.argument.length + 2));
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,81 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { certify, type CertifyReport } from './certify.js';
+import { parseIntegerFlag, parseShapeFlag } from './parseFlags.js';
+import type { CliIO } from './runCli.js';
+
+interface CertifyFlags {
+  json?: boolean;
+  data?: string;
+  inputShape?: string;
+  samples: string;
+  steps: string;
+  seed: string;
+  skipUnsupported?: boolean;
+  lowerBound: boolean;
+}
+
+/**
+ * The `lipkit certify <model.json>` command: prints a per-layer table and the certified upper
+ * bound, the empirical lower bound and their gap (or, with `--json`, one JSON object).
+ */
+export function certifyCommand(io: CliIO): Command {
+  return new Command('certify')
+    .description('certified upper bound (and empirical lower bound) of the l2 Lipschitz constant of a TF.js Layers model')
+    .argument('<model>', 'path to a TF.js Layers model.json (weights next to it)')
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--data <file>', 'JSON file with input examples for the lower bound: an array, or { "inputs": [...] }')
+    .option('--input-shape <dims>', 'input shape without batch axis, e.g. 28,28,1 (overrides the model\'s)')
+    .option('--samples <n>', 'random normal inputs for the lower bound when no --data is given', '16')
+    .option('--steps <n>', 'difference-quotient ascent steps of the lower bound', '20')
+    .option('--seed <n>', 'seed of the random inputs and of the ascent', '0')
+    .option('--skip-unsupported', 'count layers without a certified bound as 1 (result NOT certified)')
+    .option('--no-lower-bound', 'skip the empirical lower bound')
+    .action(async (modelPath: string, flags: CertifyFlags) => {
+      const report = await certify(modelPath, {
+        inputShape: flags.inputShape === undefined ? undefined : parseShapeFlag('--input-shape', flags.inputShape),
+        data: flags.data,
+        samples: parseIntegerFlag('--samples', flags.samples, { min: 1, max: 4096 }),
+        steps: parseIntegerFlag('--steps', flags.steps, { min: 0, max: 10000 }),
+        seed: parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 31 - 1 }),
+        skipUnsupported: flags.skipUnsupported === true,
+        lowerBound: flags.lowerBound,
+      });
+      if (!report.certified) {
+        io.stderr(`lipkit: warning: the upper bound of ${modelPath} is NOT certified (${reasonNotCertified(report)})\n`);
+      }
+      io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatCertifyReport(report));
+    });
+}
+
+function reasonNotCertified(report: CertifyReport): string {
+  const skipped = report.layers.filter((l) => l.lipschitz === null).map((l) => l.name);
+  return skipped.length > 0 ? `layers skipped: ${skipped.join(', ')}` : 'see notes';
+}
+
+function fmt(x: number | null): string {
+  return x === null ? '-' : Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x);
+}
+
+/** The human-readable report of `lipkit certify`: per-layer table, bounds, gap, notes. */
+export function formatCertifyReport(report: CertifyReport): string {
+  const table = new Table({
+    head: ['layer', 'class', 'Lipschitz', 'method'],
+    colWidths: [null, null, null, 60],
+    wordWrap: true,
+    style: { head: [], border: [] },
+  });
+  for (const l of report.layers) table.push([l.name, l.className, fmt(l.lipschitz), l.method]);
+  const lines = [
+    `model: ${report.model} (backend ${report.backend})`,
+    table.toString(),
+    `upper bound: ${fmt(report.upperBound)} (${report.certified ? 'certified' : 'NOT certified'})`,
+    `lower bound: ${report.lowerBound === null ? 'not computed' : `${fmt(report.lowerBound)} (empirical)`}`,
+  ];
+  if (report.lowerBound !== null && report.lowerBound > 0) {
+    lines.push(`gap: upper / lower = ${fmt(report.upperBound / report.lowerBound)}`);
+  }
+  if (report.notes.length > 0) lines.push('notes:', ...report.notes.map((n) => `  - ${n}`));
+  lines.push(`time: ${report.seconds.toFixed(2)} s`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,87 @@
+import { promises as fs } from 'node:fs';
+import { LipkitError } from '../util/errors.js';
+
+/** Examples read from a `--data` file: flat float32 values and the per-example shape. */
+export interface InputData {
+  values: Float32Array;
+  /** Number of examples. */
+  count: number;
+  /** Shape of one example (batch axis excluded). */
+  shape: number[];
+}
+
+/** Largest number of examples accepted from a data file. */
+const MAX_EXAMPLES = 4096;
+
+/**
+ * Reads input examples for the empirical lower bound from a JSON file holding either
+ * `{ "inputs": [...] }` or a plain array; each example is a number or nested arrays of
+ * numbers. All examples must share one shape (equal to `expectedShape` when given, batch
+ * excluded); values must be finite. Errors are `LipkitError`s naming the file.
+ */
+export async function readInputData(file: string, expectedShape?: (number | null)[]): Promise<InputData> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new LipkitError(file, code === 'ENOENT' ? 'data file not found' : `cannot read data file (${code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new LipkitError(file, `corrupt JSON (${(e as Error).message})`);
+  }
+  const examples = Array.isArray(json) ? json
+    : json !== null && typeof json === 'object' && Array.isArray((json as { inputs?: unknown }).inputs)
+      ? (json as { inputs: unknown[] }).inputs : undefined;
+  if (examples === undefined) throw new LipkitError(file, 'must hold an array of examples or an object { "inputs": [...] }');
+  if (examples.length === 0) throw new LipkitError(file, 'holds no examples');
+  if (examples.length > MAX_EXAMPLES) throw new LipkitError(file, `holds ${examples.length} examples, at most ${MAX_EXAMPLES} are accepted`);
+
+  const shape = shapeOf(file, examples[0], 'inputs[0]');
+  if (expectedShape !== undefined) {
+    const ok = expectedShape.length === shape.length && expectedShape.every((d, i) => d === null || d === shape[i]);
+    if (!ok) {
+      throw new LipkitError(file, `examples have shape [${shape.join(', ')}], the model expects [${expectedShape.map((d) => d ?? '?').join(', ')}] (batch excluded)`);
+    }
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size === 0) throw new LipkitError(file, 'examples must not be empty');
+  const values = new Float32Array(size * examples.length);
+  let offset = 0;
+  examples.forEach((ex, i) => {
+    offset = flatten(file, ex, shape, 0, values, offset, `inputs[${i}]`);
+  });
+  return { values, count: examples.length, shape };
+}
+
+/** Shape of a nested array, following first elements. */
+function shapeOf(file: string, x: unknown, where: string): number[] {
+  const shape: number[] = [];
+  let cur = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) throw new LipkitError(file, `${where} contains an empty array`);
+    if (shape.length > 8) throw new LipkitError(file, `${where} is nested deeper than 8 levels`);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flatten(file: string, x: unknown, shape: number[], axis: number, out: Float32Array, offset: number, where: string): number {
+  if (axis === shape.length) {
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new LipkitError(file, `${where} must be a finite number, got ${JSON.stringify(x) ?? String(x)}`);
+    }
+    out[offset] = x;
+    return offset + 1;
+  }
+  if (!Array.isArray(x) || x.length !== shape[axis]) {
+    throw new LipkitError(file, `${where} must be an array of length ${shape[axis]} (all examples share the shape [${shape.join(', ')}])`);
+  }
+  let o = offset;
+  x.forEach((v, i) => { o = flatten(file, v, shape, axis + 1, out, o, `${where}[${i}]`); });
+  return o;
+}
