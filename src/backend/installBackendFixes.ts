@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './batchMatMulGradient.js';
 import { installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './exactSecondOrderGradients.js';
 import { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter.js';
 import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
@@ -17,6 +18,7 @@ import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from '
  */
 export function installBackendFixes(): void {
   installExactSecondOrderGradients();
+  installBatchMatMulGradient();
   installWasmTransposedMatMul();
   installWasmConv2DBackpropFilter();
   installWasmUnsortedSegmentSum();
@@ -25,6 +27,7 @@ export function installBackendFixes(): void {
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
 export function uninstallBackendFixes(): void {
   uninstallExactSecondOrderGradients();
+  uninstallBatchMatMulGradient();
   uninstallWasmTransposedMatMul();
   uninstallWasmConv2DBackpropFilter();
   uninstallWasmUnsortedSegmentSum();

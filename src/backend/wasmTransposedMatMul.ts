@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceKernel, restoreKernel } from './registry.js';
-import { transposeLastTwo, type WasmBackend } from './wasmKernel.js';
+import { runWasmKernel, transposeLastTwo, type WasmBackend } from './wasmKernel.js';
 
 /**
  * Fast transposed matrix products on tfjs-wasm. Its BatchMatMul and _FusedMatMul
@@ -14,12 +14,45 @@ import { transposeLastTwo, type WasmBackend } from './wasmKernel.js';
  *
  * The result is the same product (not an approximation), broadcast batch
  * dimensions included; the transposed copies are released before returning.
+ *
+ * It also fixes a stock tfjs-wasm bug: _FusedMatMul with a bias (or prelu
+ * weights) and more than one batch matrix returns wrong values for every batch
+ * matrix but the first; such products are run one batch matrix at a time.
  */
+function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap): tf.TensorInfo {
+  const a = inputs.a as tf.TensorInfo;
+  const b = inputs.b as tf.TensorInfo;
+  const [ba, m, k] = a.shape;
+  const [bb, , n] = b.shape;
+  const batch = Math.max(ba, bb);
+  const out = backend.makeOutput([batch, m, n], 'float32');
+  for (let i = 0; i < batch; i++) {
+    const temps: tf.TensorInfo[] = [];
+    const pick = (t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo => {
+      if (t.shape[0] === 1) return t;
+      const s = runWasmKernel(tf.Slice, backend, { x: t }, { begin: [i, 0, 0], size: [1, rows, cols] });
+      temps.push(s);
+      return s;
+    };
+    const r = original.kernelFunc({
+      inputs: { ...inputs, a: pick(a, m, k), b: pick(b, k, n) }, backend, attrs,
+    }) as tf.TensorInfo;
+    temps.push(r);
+    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+  return out;
+}
+
 function wrap(original: tf.KernelConfig): tf.KernelConfig {
+  const fused = original.kernelName === tf._FusedMatMul;
   const kernelFunc: tf.KernelFunc = (args) => {
     const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    if (attrs.transposeA !== true && attrs.transposeB !== true) return original.kernelFunc(args);
     const backend = args.backend as WasmBackend;
+    const needsSplit = fused && (args.inputs.bias != null || args.inputs.preluActivationWeights != null) &&
+      Math.max((args.inputs.a as tf.TensorInfo).shape[0], (args.inputs.b as tf.TensorInfo).shape[0]) > 1;
+    if (attrs.transposeA !== true && attrs.transposeB !== true && !needsSplit) return original.kernelFunc(args);
     const inputs = { ...args.inputs };
     const temps: tf.TensorInfo[] = [];
     try {
@@ -31,9 +64,9 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
         inputs.b = transposeLastTwo(backend, inputs.b as tf.TensorInfo);
         temps.push(inputs.b);
       }
-      return original.kernelFunc({
-        inputs, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      });
+      const flat = { ...args.attrs, transposeA: false, transposeB: false };
+      if (needsSplit) return fusedPerBatch(original, backend, inputs, flat);
+      return original.kernelFunc({ inputs, backend: args.backend, attrs: flat });
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
