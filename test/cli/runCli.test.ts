@@ -77,7 +77,7 @@ describe('runCli certify', () => {
     const model = await tfl.loadLayersModel(fileIOHandler(MLP));
     const norms = model.layers.map((l) => {
       const k = l.getWeights()[0];
-      return spectralNorm64(k.dataSync() as Float32Array, k.shape[0], k.shape[1]);
+      return spectralNorm64(k.dataSync() as Float32Array, k.shape[0], k.shape[1] ?? 1);
     });
     model.dispose();
     r.layers.forEach((l, i) => expect(l.lipschitz! / norms[i]).toBeCloseTo(1, 5));
