@@ -105,10 +105,13 @@ export interface TracePowerResult {
  * (proportional to G^(2^j) e_i: power iteration from the best coordinate vector).
  *
  * Rounding margin (first-order Higham-style analysis, float64 unit roundoff u = 2^-53): each
- * computed square is the exact square plus E with |E| <= gamma_n |M||M|, so
- * ||E||_2 <= n gamma_n ||M||_2^2, a relative change <= ~n^2 u of the squared spectrum, whose
- * effect on rho is divided by 2^j at step j (sum <= 1); the Frobenius norms add <= n^2 u in
- * relative terms, exp/log a few ulps per step. The returned bound is multiplied by
+ * computed square is S_j = M_{j-1}^2 + E with |E| <= gamma_n |M||M|, so
+ * ||E||_2 <= n gamma_n ||M||_2^2 =: eps ||M||_2^2 and rho(S_j) >= rho(M_{j-1})^2 (1 - eps).
+ * With rho_j = rho(M_j) = rho(S_j) / a_j (a_j is whatever norm was computed; it is used
+ * consistently) the sum telescopes: log bound >= log a_0 + log rho_0 + log(1 - eps)
+ * = log rho(G) + log(1 - eps), using ||M_p||_F^2 >= rho_p^2 for the last term. So
+ * rho(G) <= bound / (1 - eps), eps ~ n^2 u; the division by a_j, the last Frobenius norm and
+ * exp/log add a few ulps per step. The returned bound is multiplied by
  * `1 + 1e-12 + 8 n^2 u + extraRelative`, several times that total. `extraRelative` lets the
  * caller add the error of forming G (e.g. a Gram matrix).
  */
