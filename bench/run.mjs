@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler } from 'lipkit';
+import { tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler } from 'lipkit/node';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

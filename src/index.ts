@@ -9,7 +9,42 @@ installBackendFixes();
 // In Node, pick the backend (wasm by default, LIPKIT_BACKEND overrides) before any user code runs.
 if (isNode()) await setBackend();
 
+/** The TF.js core namespace lipkit uses (one shared instance with your code). */
+export * as tf from '@tensorflow/tfjs-core';
+/** The TF.js layers namespace lipkit uses. */
+export * as tfl from '@tensorflow/tfjs-layers';
+
 export { setBackend, backendName, isNode } from './backend/setBackend.js';
 export type { BackendName } from './backend/setBackend.js';
-export { installBackendFixes } from './backend/installBackendFixes.js';
+export { installBackendFixes, uninstallBackendFixes } from './backend/installBackendFixes.js';
+export { EXACT_GRADIENT_KERNELS, installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './backend/exactSecondOrderGradients.js';
+export { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './backend/batchMatMulGradient.js';
+export { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './backend/wasmTransposedMatMul.js';
+export { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './backend/wasmConv2DBackpropFilter.js';
+export { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './backend/wasmUnsortedSegmentSum.js';
+export { stopGradient } from './backend/stopGradient.js';
 export { LipkitError } from './util/errors.js';
+export type { MatrixLike } from './util/validate.js';
+
+export { lipschitzBound } from './estimate/lipschitzBound.js';
+export type { LayerBound, LipschitzBoundOptions, LipschitzBoundResult } from './estimate/lipschitzBound.js';
+export { lipschitzLowerBound } from './estimate/lipschitzLowerBound.js';
+export type { LowerBoundOptions, LowerBoundResult } from './estimate/lipschitzLowerBound.js';
+export { registerLipschitzRule } from './estimate/layerRules.js';
+export type { LipschitzRule, LipschitzStep, LayerLipschitz, LayerContext } from './estimate/layerRules.js';
+export type { LinearPiece } from './estimate/linearPiece.js';
+export { ACTIVATION_LIPSCHITZ, SOFTMAX_LIPSCHITZ, activationLipschitz } from './estimate/activationLipschitz.js';
+export { series, parallelSum, parallelMean, parallelStack } from './estimate/compose.js';
+
+export { exactSingularValues } from './estimate/exactSingularValues.js';
+export { powerIteration } from './estimate/powerIteration.js';
+export type { LinearOperator, PowerIterationOptions, PowerIterationResult } from './estimate/powerIteration.js';
+export { spectralNorm } from './estimate/spectralNorm.js';
+export { spectralNormUpperBound, hermitianMaxEigenUpperBound } from './estimate/spectralNormUpperBound.js';
+export type { SpectralBoundResult, SpectralBoundOptions } from './estimate/spectralNormUpperBound.js';
+export { convSpectralNorm } from './estimate/convSpectralNorm.js';
+export type { ConvSpectralNormOptions, ConvSpectralNormResult, ConvPadding } from './estimate/convSpectralNorm.js';
+export { sequenceLipschitz } from './estimate/sequenceLipschitz.js';
+export { certifiedRadius, certifiedAccuracy } from './estimate/certifiedRadius.js';
+export { powerStep, matrixOperator, sigmaOf } from './estimate/powerStep.js';
+export type { TensorOperator } from './estimate/powerStep.js';

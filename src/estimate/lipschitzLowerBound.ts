@@ -52,7 +52,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
 
   const f = (x: tf.Tensor): tf.Tensor2D => tf.tidy(() => {
     const y = model.apply(x, { training: false }) as tf.Tensor;
-    return y.reshape([y.shape[0], -1]) as tf.Tensor2D;
+    return tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D;
   });
   const n = inputs.shape[0];
   const { norms, directions } = jacobianNorms(f, inputs);
@@ -90,14 +90,14 @@ function checkInputs(model: tfl.LayersModel, inputs: tf.Tensor): void {
 function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms: Float32Array; directions: Float32Array[] } {
   const n = x.shape[0];
   const d = x.size / n;
-  const m = tf.tidy(() => f(x.slice(0, 1)).shape[1]);
+  const m = tf.tidy(() => f(tf.slice(x, 0, 1)).shape[1]);
   const norms = new Float32Array(n);
   const directions: Float32Array[] = [];
   if (m <= FULL_JACOBIAN_MAX_OUTPUTS) {
     // rows[j] holds d f_j / dx for every example at once (examples are independent in inference).
     const rows: Float32Array[] = [];
     for (let j = 0; j < m; j++) {
-      rows.push(tf.tidy(() => tf.grad((z: tf.Tensor) => f(z).slice([0, j], [-1, 1]).sum())(x).dataSync() as Float32Array));
+      rows.push(tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(f(z), [0, j], [-1, 1])))(x).dataSync() as Float32Array));
     }
     for (let e = 0; e < n; e++) {
       const jac: number[][] = rows.map((r) => Array.from(r.subarray(e * d, (e + 1) * d)));
@@ -112,8 +112,8 @@ function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms:
   for (let it = 0; it < 30; it++) {
     const next = tf.tidy(() => {
       const jv = jvp(f, x, v);
-      const jtjv = tf.grad((z: tf.Tensor) => f(z).mul(jv).sum())(x).reshape([n, d]);
-      return { s: jv.norm('euclidean', 1) as tf.Tensor1D, v: normalizeRows(jtjv) };
+      const jtjv = tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), jv)))(x), [n, d]) as tf.Tensor2D;
+      return { s: tf.norm(jv, 'euclidean', 1) as tf.Tensor1D, v: normalizeRows(jtjv) };
     });
     v.dispose(); sigma.dispose();
     v = next.v; sigma = next.s;
@@ -127,13 +127,14 @@ function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms:
 
 /** J v per example via the double-VJP trick: J v = d/du <J^T u, v>. */
 function jvp(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, v: tf.Tensor2D): tf.Tensor2D {
-  const m = f(x.slice(0, 1)).shape[1];
+  const m = f(tf.slice(x, 0, 1)).shape[1];
   const u0 = tf.zeros([x.shape[0], m]);
-  return tf.grad((u: tf.Tensor) => tf.grad((z: tf.Tensor) => f(z).mul(u).sum())(x).reshape(v.shape).mul(v).sum())(u0) as tf.Tensor2D;
+  const vjp = (u: tf.Tensor): tf.Tensor => tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), u)))(x), v.shape);
+  return tf.grad((u: tf.Tensor) => tf.sum(tf.mul(vjp(u), v)))(u0) as tf.Tensor2D;
 }
 
 function normalizeRows(t: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => t.div(t.norm('euclidean', 1, true).add(1e-30)) as tf.Tensor2D);
+  return tf.tidy(() => tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-30)) as tf.Tensor2D);
 }
 
 /** Top right singular vector of a small dense Jacobian by power iteration in float64. */
@@ -163,25 +164,25 @@ function ascend(
   const d = shape.reduce((a, b) => a * b, 1);
   return tf.tidy(() => {
     const idx = tf.tensor1d(order, 'int32');
-    let x = inputs.gather(idx).reshape([k, d]) as tf.Tensor2D;
-    const scale = Math.max(x.square().mean().sqrt().dataSync()[0], 1e-3);
+    let x = tf.reshape(tf.gather(inputs, idx), [k, d]) as tf.Tensor2D;
+    const scale = Math.max(tf.sqrt(tf.mean(tf.square(x))).dataSync()[0], 1e-3);
     const r = 0.05 * scale * Math.sqrt(d);
     const dir = tf.tensor2d(order.map((o) => Array.from(directions[o])), [k, d]);
     const noise = tf.randomNormal([k, d], 0, 1e-3, 'float32', seed);
-    let delta = normalizeRows(dir.add(noise) as tf.Tensor2D).mul(r) as tf.Tensor2D;
+    let delta = tf.mul(normalizeRows(tf.add(dir, noise)), r) as tf.Tensor2D;
     const quotient = (xx: tf.Tensor2D, dd: tf.Tensor2D): tf.Tensor1D => {
-      const both = f(tf.concat([xx, xx.add(dd)], 0).reshape([2 * k, ...shape]));
-      const diff = both.slice([k, 0], [k, -1]).sub(both.slice([0, 0], [k, -1]));
-      return diff.square().sum(1).div(dd.square().sum(1)) as tf.Tensor1D;
+      const both = f(tf.reshape(tf.concat([xx, tf.add(xx, dd)], 0), [2 * k, ...shape]));
+      const diff = tf.sub(tf.slice(both, [k, 0], [k, -1]), tf.slice(both, [0, 0], [k, -1]));
+      return tf.div(tf.sum(tf.square(diff), 1), tf.sum(tf.square(dd), 1)) as tf.Tensor1D;
     };
     let best = 0;
     for (let s = 0; s <= steps; s++) {
       const q = quotient(x, delta);
-      best = Math.max(best, Math.sqrt(q.max().dataSync()[0]));
+      best = Math.max(best, Math.sqrt(tf.max(q).dataSync()[0]));
       if (s === steps) break;
-      const grads = tf.grads((xx: tf.Tensor, dd: tf.Tensor) => quotient(xx as tf.Tensor2D, dd as tf.Tensor2D).sum())([x, delta]);
-      x = x.add(normalizeRows(grads[0] as tf.Tensor2D).mul(stepSize * r)) as tf.Tensor2D;
-      delta = normalizeRows(delta.add(normalizeRows(grads[1] as tf.Tensor2D).mul(stepSize * r)) as tf.Tensor2D).mul(r) as tf.Tensor2D;
+      const grads = tf.grads((xx: tf.Tensor, dd: tf.Tensor) => tf.sum(quotient(xx as tf.Tensor2D, dd as tf.Tensor2D)))([x, delta]);
+      x = tf.add(x, tf.mul(normalizeRows(grads[0] as tf.Tensor2D), stepSize * r)) as tf.Tensor2D;
+      delta = tf.mul(normalizeRows(tf.add(delta, tf.mul(normalizeRows(grads[1] as tf.Tensor2D), stepSize * r)) as tf.Tensor2D), r) as tf.Tensor2D;
     }
     return best;
   });
