@@ -1,3 +1,4 @@
+import { seededNormal } from '../util/random.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../backend/setBackend.js';
@@ -117,7 +118,7 @@ async function probeInputs(
     return { inputs: null, reason: `the model's input shape [${expected.map((s) => s ?? '?').join(', ')}] has unknown sizes; pass --input-shape or --data` };
   }
   const shape = expected as number[];
-  return { inputs: tf.randomNormal([samples, ...shape], 0, 1, 'float32', seed), source: `${samples} random normal inputs, seed ${seed}` };
+  return { inputs: seededNormal([samples, ...shape], seed), source: `${samples} random normal inputs, seed ${seed}` };
 }
 
 /** Library option names as the command-line flags that set them. */

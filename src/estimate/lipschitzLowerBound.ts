@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../util/errors.js';
 import { checkFiniteTensor, checkNumber } from '../util/validate.js';
 import { exactSingularValues } from './exactSingularValues.js';
+import { seededNormal } from '../util/random.js';
 
 /** Options of `lipschitzLowerBound`. */
 export interface LowerBoundOptions {
@@ -107,7 +108,7 @@ function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms:
     return { norms, directions };
   }
   // Power iteration on J^T J per example, with J v by double backpropagation.
-  let v = tf.tidy(() => normalizeRows(tf.randomNormal([n, d], 0, 1, 'float32', 7)));
+  let v = tf.tidy(() => normalizeRows(tf.reshape(seededNormal([n, d], 7), [n, d]) as tf.Tensor2D));
   let sigma: tf.Tensor1D = tf.zeros([n]);
   for (let it = 0; it < 30; it++) {
     const next = tf.tidy(() => {
@@ -168,7 +169,7 @@ function ascend(
     const scale = Math.max(tf.sqrt(tf.mean(tf.square(x))).dataSync()[0], 1e-3);
     const r = 0.05 * scale * Math.sqrt(d);
     const dir = tf.tensor2d(order.map((o) => Array.from(directions[o])), [k, d]);
-    const noise = tf.randomNormal([k, d], 0, 1e-3, 'float32', seed);
+    const noise = seededNormal([k, d], seed, 1e-3);
     let delta = tf.mul(normalizeRows(tf.add(dir, noise)), r) as tf.Tensor2D;
     const quotient = (xx: tf.Tensor2D, dd: tf.Tensor2D): tf.Tensor1D => {
       const both = f(tf.reshape(tf.concat([xx, tf.add(xx, dd)], 0), [2 * k, ...shape]));

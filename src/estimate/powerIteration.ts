@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkFiniteValues, checkNumber } from '../util/validate.js';
+import { seededGaussian } from '../util/random.js';
+
+export { seededGaussian };
 
 /** A linear map on 1-D tensors. `powerIteration` disposes what it returns. */
 export type LinearOperator = (x: tf.Tensor1D) => tf.Tensor1D;
@@ -134,24 +137,4 @@ function startVector(init: PowerIterationOptions['init'], dim: number, seed: num
   checkFiniteValues('options.init', values);
   if (values.every((x) => x === 0)) throw new LipkitError('options.init', 'must not be the zero vector');
   return values;
-}
-
-/** Deterministic standard normal vector (mulberry32 + Box-Muller); tfjs treats seed 0 as "no seed". */
-export function seededGaussian(length: number, seed: number): Float32Array {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(next()));
-    const a = 2 * Math.PI * next();
-    out[i] = r * Math.cos(a);
-    if (i + 1 < length) out[i + 1] = r * Math.sin(a);
-  }
-  return out;
 }
