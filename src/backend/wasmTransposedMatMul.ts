@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceKernel, restoreKernel } from './registry.js';
 import { runWasmKernel, transposeLastTwo, type WasmBackend } from './wasmKernel.js';
+import { runMatMulCacheSafe } from './wasmMatMulWeights.js';
 
 /**
  * Fast transposed matrix products on tfjs-wasm. Its BatchMatMul and _FusedMatMul
@@ -18,6 +19,11 @@ import { runWasmKernel, transposeLastTwo, type WasmBackend } from './wasmKernel.
  * It also fixes a stock tfjs-wasm bug: _FusedMatMul with a bias (or prelu
  * weights) and more than one batch matrix returns wrong values for every batch
  * matrix but the first; such products are run one batch matrix at a time.
+ *
+ * Every product that reaches tfjs-wasm's cached XNNPACK path goes through
+ * `runMatMulCacheSafe` (wasmMatMulWeights.ts), which avoids a stale-operator bug of
+ * that cache (wrong results and wasm heap corruption when a buffer is reused as the
+ * right operand with another shape, as reshapes do).
  */
 function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap): tf.TensorInfo {
@@ -35,9 +41,7 @@ function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: 
       temps.push(s);
       return s;
     };
-    const r = original.kernelFunc({
-      inputs: { ...inputs, a: pick(a, m, k), b: pick(b, k, n) }, backend, attrs,
-    }) as tf.TensorInfo;
+    const r = runMatMulCacheSafe(original, backend, { ...inputs, a: pick(a, m, k), b: pick(b, k, n) }, attrs);
     temps.push(r);
     backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
     for (const t of temps) backend.disposeData(t.dataId);
@@ -52,7 +56,9 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
     const backend = args.backend as WasmBackend;
     const needsSplit = fused && (args.inputs.bias != null || args.inputs.preluActivationWeights != null) &&
       Math.max((args.inputs.a as tf.TensorInfo).shape[0], (args.inputs.b as tf.TensorInfo).shape[0]) > 1;
-    if (attrs.transposeA !== true && attrs.transposeB !== true && !needsSplit) return original.kernelFunc(args);
+    if (attrs.transposeA !== true && attrs.transposeB !== true && !needsSplit) {
+      return runMatMulCacheSafe(original, backend, args.inputs, args.attrs ?? {});
+    }
     const inputs = { ...args.inputs };
     const temps: tf.TensorInfo[] = [];
     try {
@@ -66,7 +72,7 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
       }
       const flat = { ...args.attrs, transposeA: false, transposeB: false };
       if (needsSplit) return fusedPerBatch(original, backend, inputs, flat);
-      return original.kernelFunc({ inputs, backend: args.backend, attrs: flat });
+      return runMatMulCacheSafe(original, backend, inputs, flat);
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
