@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './batchMatMulGradient.js';
 import { installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './exactSecondOrderGradients.js';
 import { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter.js';
+import { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './wasmConvSamePadding.js';
 import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
 import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
 
@@ -13,8 +14,12 @@ import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from '
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
  * Sigmoid, Exp, Elu, Pow, Softmax, LogSoftmax recompute from their input), fast
  * transposed matMul on wasm, and the wasm kernels Conv2DBackpropFilter and
- * UnsortedSegmentSum (conv and gather/embedding gradients). Idempotent (each fix
- * checks what is registered); called when lipkit is imported and by `setBackend`.
+ * UnsortedSegmentSum (conv and gather/embedding gradients), a guard against a stale
+ * XNNPACK operator cache in wasm matMul (wrong results and heap corruption when a
+ * buffer is reused as the right operand with another shape), and 'same' padding of
+ * the wasm convolutions passed as explicit pads (stock gives zeros when the stride
+ * exceeds the kernel). Idempotent (each fix checks what is registered); called
+ * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
   installExactSecondOrderGradients();
@@ -22,6 +27,7 @@ export function installBackendFixes(): void {
   installWasmTransposedMatMul();
   installWasmConv2DBackpropFilter();
   installWasmUnsortedSegmentSum();
+  installWasmConvSamePadding();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -31,4 +37,5 @@ export function uninstallBackendFixes(): void {
   uninstallWasmTransposedMatMul();
   uninstallWasmConv2DBackpropFilter();
   uninstallWasmUnsortedSegmentSum();
+  uninstallWasmConvSamePadding();
 }
