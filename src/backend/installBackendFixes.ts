@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './batchMatMulGradient.js';
 import { installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './exactSecondOrderGradients.js';
 import { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter.js';
+import { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from './wasmConv2DBackpropInput.js';
 import { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './wasmConvSamePadding.js';
 import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
 import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
@@ -18,7 +19,8 @@ import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from '
  * XNNPACK operator cache in wasm matMul (wrong results and heap corruption when a
  * buffer is reused as the right operand with another shape), and 'same' padding of
  * the wasm convolutions passed as explicit pads (stock gives zeros when the stride
- * exceeds the kernel). Idempotent (each fix checks what is registered); called
+ * exceeds the kernel), and a fast wasm Conv2DBackpropInput (one XNNPACK forward
+ * convolution with the flipped kernel). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -28,6 +30,7 @@ export function installBackendFixes(): void {
   installWasmConv2DBackpropFilter();
   installWasmUnsortedSegmentSum();
   installWasmConvSamePadding();
+  installWasmConv2DBackpropInput();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -38,4 +41,5 @@ export function uninstallBackendFixes(): void {
   uninstallWasmConv2DBackpropFilter();
   uninstallWasmUnsortedSegmentSum();
   uninstallWasmConvSamePadding();
+  uninstallWasmConv2DBackpropInput();
 }

@@ -1,0 +1,30 @@
+// Speed of lipkit's wasm Conv2DBackpropInput, stock vs fixed (run: npx tsx bench/wasmConv2DBackpropInput.ts). Not part of npm test.
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../src/backend/setBackend.js';
+import { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from '../src/backend/wasmConv2DBackpropInput.js';
+
+function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps = 5): number {
+  const run = (): void => { const r = fn(); const ts = Array.isArray(r) ? r : [r]; ts.forEach((t) => t.dataSync()); tf.dispose(ts); };
+  run();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) { const t = performance.now(); run(); times.push(performance.now() - t); }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(reps / 2)];
+}
+
+await setBackend('wasm');
+const x = tf.randomNormal([64, 32, 32, 32], 0, 1, 'float32', 3) as tf.Tensor4D;
+const w = tf.randomNormal([3, 3, 32, 32], 0, 0.1, 'float32', 4) as tf.Tensor4D;
+for (const fixed of [false, true]) {
+  if (fixed) installWasmConv2DBackpropInput(); else uninstallWasmConv2DBackpropInput();
+  const label = fixed ? 'fixed' : 'stock';
+  for (const [s, pad] of [[1, 'same'], [2, 'same'], [3, 'valid']] as const) {
+    const dy = tf.conv2d(x, w, s, pad);
+    const fwd = medianMs(() => tf.conv2d(x, w, s, pad), 3);
+    const dx = medianMs(() => tf.conv2dTranspose(dy, w, x.shape, s, pad), 3);
+    const step = medianMs(() => tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad)))([x, w]), 3);
+    console.log(`${label} conv2d 3x3 32->32 32x32 batch 64 stride ${s} ${pad}: forward ${fwd.toFixed(1)} ms, Conv2DBackpropInput ${dx.toFixed(1)} ms, fwd+bwd (dx, dW) ${step.toFixed(1)} ms`);
+    dy.dispose();
+  }
+}
