@@ -72,12 +72,13 @@ export function lipReg(x: tf.Tensor, options: LipRegOptions = {}): tf.Scalar {
   return tf.tidy(() => {
     let t = x;
     if (normalize === 'minmax') t = tf.div(tf.sub(x, tf.min(x)), tf.max(x));
-    const begin = new Array<number>(x.rank).fill(0);
+    // Fresh arrays per slice: tfjs keeps the begin/size arrays as attributes for the gradient.
     const size = new Array<number>(x.rank).fill(-1);
     size[dim] = n - 1;
-    const head = tf.slice(t, begin, size);
+    const head = tf.slice(t, new Array<number>(x.rank).fill(0), size.slice());
+    const begin = new Array<number>(x.rank).fill(0);
     begin[dim] = 1;
-    const tail = tf.slice(t, begin, size);
+    const tail = tf.slice(t, begin, size.slice());
     return tf.mean(tf.square(tf.sub(tail, head))) as tf.Scalar;
   });
 }
