@@ -1,4 +1,5 @@
 // Speed of lipkit's wasm Conv2DBackpropInput, stock vs fixed (run: npx tsx bench/wasmConv2DBackpropInput.ts). Not part of npm test.
+// The filter gradient (Conv2DBackpropFilter, absent from stock tfjs-wasm) is lipkit's in both rows.
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../src/backend/setBackend.js';
 import { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from '../src/backend/wasmConv2DBackpropInput.js';
@@ -17,7 +18,7 @@ const x = tf.randomNormal([64, 32, 32, 32], 0, 1, 'float32', 3) as tf.Tensor4D;
 const w = tf.randomNormal([3, 3, 32, 32], 0, 0.1, 'float32', 4) as tf.Tensor4D;
 for (const fixed of [false, true]) {
   if (fixed) installWasmConv2DBackpropInput(); else uninstallWasmConv2DBackpropInput();
-  const label = fixed ? 'fixed' : 'stock';
+  const label = fixed ? 'lipkit Conv2DBackpropInput' : 'stock Conv2DBackpropInput';
   for (const [s, pad] of [[1, 'same'], [2, 'same'], [3, 'valid']] as const) {
     const dy = tf.conv2d(x, w, s, pad);
     const fwd = medianMs(() => tf.conv2d(x, w, s, pad), 3);
