@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { LipkitError } from '../util/errors.js';
+import { checkNumber } from '../util/validate.js';
+import { seededNormal } from '../util/random.js';
+import { powerStep, sigmaOf } from '../estimate/powerStep.js';
+import { lipschitzRuleFor, registerLipschitzRule, type LayerLipschitz } from '../estimate/layerRules.js';
+import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type SerializedLayer } from './innerLayer.js';
+import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
+import { withKernel } from './pieceKernel.js';
+
+/** Configuration of `SpectralNormalization`. */
+export interface SpectralNormalizationConfig extends LayerArgs {
+  /** The layer to normalize: an unbuilt tfjs-layers Dense, Conv1D or Conv2D (or its `{ className, config }`). */
+  layer: tfl.layers.Layer | SerializedLayer;
+  /** The spectral norm the effective kernel is scaled to. Default 1. */
+  target?: number;
+  /** Power-iteration steps per training call (`training: true`, as in `fit`). Default 1 (PyTorch, Keras). */
+  powerIterations?: number;
+  /** Power-iteration steps when the layer is built, so it is normalized before any training. Default 15 (PyTorch). */
+  warmupIterations?: number;
+  /** Seed of the random start vector. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Spectral normalization as a wrapper layer (Miyato et al. 2018, "Spectral Normalization for
+ * Generative Adversarial Networks"): the inner layer runs with the effective kernel
+ *
+ *   W_eff = target * W / sigma,   sigma = u^T A(W) v,
+ *
+ * where A(W) is the kernel's linear map and (u, v) its power-iteration singular vectors,
+ * stored as NON-trainable weights `sn_u`, `sn_v` (so they are saved with the model). sigma is
+ * differentiable in W (u, v constant), as in PyTorch's `spectral_norm`.
+ * - Training calls (`kwargs.training === true`, as `model.fit` makes; in a custom loop call
+ *   `model.apply(x, { training: true })`) first advance (u, v) by `powerIterations` steps.
+ * - Inference calls use the stored (u, v) and change nothing, so a saved and loaded model
+ *   reproduces its outputs exactly.
+ * - Building runs `warmupIterations` (15) steps from a seeded random vector, so the layer is
+ *   normalized before any training (no uninitialized eval as in PyTorch issue 51800).
+ *
+ * Which map A is used (`operatorMethod`): Dense: `x -> x W`. Conv1D/Conv2D with a fully known
+ * input shape (give the model an `inputShape`): the convolution operator itself on that
+ * shape (padding, strides and dilation included), so `target` bounds the layer's true l2
+ * norm. With an unknown spatial size: the kernel reshaped to [k * cin, cout], as PyTorch,
+ * which does NOT bound the convolution (it can exceed target by up to sqrt(k / stride)).
+ *
+ * sigma is an ESTIMATE from below of the largest singular value, so the effective kernel's
+ * exact norm can exceed `target` slightly (by the power-iteration error; 1e-3 or less after
+ * warm-up and some training). `lipschitzBound` certifies the actual effective kernel.
+ */
+export class SpectralNormalization extends tfl.layers.Layer {
+  static readonly className = 'LipkitSpectralNormalization';
+  /** The wrapped layer (its kernel and bias are this layer's trainable weights). */
+  readonly layer: tfl.layers.Layer;
+  readonly target: number;
+  readonly powerIterations: number;
+  readonly warmupIterations: number;
+  readonly seed: number;
+  private u: tfl.LayerVariable | null = null;
+  private v: tfl.LayerVariable | null = null;
+  private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
+  private method: KernelOperatorMethod | null = null;
+
+  constructor(config: SpectralNormalizationConfig) {
+    if (config === null || typeof config !== 'object') throw new LipkitError('config', 'must be an object with a layer');
+    const layer = resolveLayer('config.layer', config.layer);
+    const cls = layer.getClassName();
+    if (!(KERNEL_LAYER_CLASSES as readonly string[]).includes(cls)) {
+      throw new LipkitError('config.layer', `must be a Dense, Conv1D or Conv2D layer, got ${cls}`);
+    }
+    if (layer.built) throw new LipkitError('config.layer', `layer '${layer.name}' is already built; wrap a new (unbuilt) layer`);
+    const target = checkNumber('config.target', config.target ?? 1, { min: 0, exclusiveMin: true });
+    const powerIterations = checkNumber('config.powerIterations', config.powerIterations ?? 1, { min: 1, max: 1000, integer: true });
+    const warmupIterations = checkNumber('config.warmupIterations', config.warmupIterations ?? 15, { min: 1, max: 10000, integer: true });
+    const seed = checkNumber('config.seed', config.seed ?? 0, { integer: true });
+    const inherit = config.inputShape == null && config.batchInputShape == null && layer.batchInputShape != null
+      ? { batchInputShape: layer.batchInputShape } : {};
+    super({ ...config, ...inherit });
+    this.layer = layer;
+    this.target = target;
+    this.powerIterations = powerIterations;
+    this.warmupIterations = warmupIterations;
+    this.seed = seed;
+  }
+
+  override get trainableWeights(): tfl.LayerVariable[] {
+    if (this.layer === undefined) return [];
+    return this.trainable ? this.layer.trainableWeights : [];
+  }
+
+  override get nonTrainableWeights(): tfl.LayerVariable[] {
+    if (this.layer === undefined) return [];
+    const own = [this.u, this.v].filter((w): w is tfl.LayerVariable => w !== null);
+    return [...(this.trainable ? this.layer.nonTrainableWeights : this.layer.weights), ...own];
+  }
+
+  override get losses(): Array<() => tf.Scalar> {
+    return this.layer === undefined ? super.losses : [...super.losses, ...this.layer.losses];
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    if (!this.layer.built) {
+      this.layer.build(shape);
+      this.layer.built = true;
+    }
+    const kernel = kernelOf(this.layer);
+    this.kernelOp = kernelOperatorFor(this.layer, shape);
+    const probe = this.kernelOp(kernel);
+    this.method = probe.method;
+    const zeros = tfl.initializers.zeros();
+    this.u = this.addWeight('sn_u', probe.uShape, 'float32', zeros, undefined, false);
+    this.v = this.addWeight('sn_v', probe.vShape, 'float32', zeros, undefined, false);
+    tf.tidy(() => {
+      const r = powerStep(probe.op, seededNormal(probe.vShape, this.seed), this.warmupIterations);
+      this.u?.write(r.u);
+      this.v?.write(r.v);
+    });
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return this.layer.computeOutputShape(inputShape);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    return tf.tidy(() => {
+      const { u, v, kernelOp } = this.state();
+      const kernel = kernelOf(this.layer);
+      const k = kernelOp(kernel);
+      let uu: tf.Tensor = u.read();
+      let vv: tf.Tensor = v.read();
+      if (kwargs?.training === true) {
+        const r = powerStep(k.op, vv, this.powerIterations);
+        u.write(r.u);
+        v.write(r.v);
+        uu = r.u;
+        vv = r.v;
+      }
+      const sigma = sigmaOf(k.op, uu, vv);
+      const effective = tf.mul(kernel, tf.div(this.target, tf.add(sigma, 1e-12)));
+      return callWithKernel(this.layer, effective, inputs, kwargs ?? {});
+    });
+  }
+
+  /** The stored estimate `sigma = u^T A(W) v` of the current kernel (inference value, nothing updated). */
+  sigma(): number {
+    return tf.tidy(() => {
+      const { u, v, kernelOp } = this.state();
+      return sigmaOf(kernelOp(kernelOf(this.layer)).op, u.read(), v.read()).dataSync()[0];
+    });
+  }
+
+  /** The kernel the inner layer runs with at inference, `target * W / sigma` (caller disposes). */
+  effectiveKernel(): tf.Tensor {
+    return tf.tidy(() => {
+      const { u, v, kernelOp } = this.state();
+      const kernel = kernelOf(this.layer);
+      const sigma = sigmaOf(kernelOp(kernel).op, u.read(), v.read());
+      return tf.mul(kernel, tf.div(this.target, tf.add(sigma, 1e-12)));
+    });
+  }
+
+  /** Which linear map sigma is taken of: 'dense', 'conv operator' or 'reshaped kernel' (see the class docs). */
+  get operatorMethod(): KernelOperatorMethod {
+    if (this.method === null) throw new LipkitError('layer', `SpectralNormalization '${this.name}' is not built yet`);
+    return this.method;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      layer: { className: this.layer.getClassName(), config: this.layer.getConfig() },
+      target: this.target,
+      powerIterations: this.powerIterations,
+      warmupIterations: this.warmupIterations,
+      seed: this.seed,
+    };
+  }
+
+  private state(): { u: tfl.LayerVariable; v: tfl.LayerVariable; kernelOp: (kernel: tf.Tensor) => KernelOperator } {
+    if (this.u === null || this.v === null || this.kernelOp === null) {
+      throw new LipkitError('layer', `SpectralNormalization '${this.name}' is not built yet`);
+    }
+    return { u: this.u, v: this.v, kernelOp: this.kernelOp };
+  }
+}
+tf.serialization.registerClass(SpectralNormalization);
+
+/** `new SpectralNormalization(config)`: wraps a Dense/Conv1D/Conv2D layer so its kernel has spectral norm `target`. */
+export function spectralNormalization(config: SpectralNormalizationConfig): SpectralNormalization {
+  return new SpectralNormalization(config);
+}
+
+/**
+ * Certified rule: the inner layer's own steps (linear piece, then its activation) with the
+ * effective kernel `target * W / sigma_stored` that inference uses, read back in float32.
+ * Its certified norm may exceed `target` slightly, since sigma_stored is an estimate.
+ */
+registerLipschitzRule(SpectralNormalization.className, (layer, ctx): LayerLipschitz => {
+  if (!(layer instanceof SpectralNormalization)) return { kind: 'unsupported', reason: 'not a lipkit SpectralNormalization layer' };
+  const innerRule = lipschitzRuleFor(layer.layer.getClassName());
+  if (innerRule === undefined) return { kind: 'unsupported', reason: `no Lipschitz rule for the inner ${layer.layer.getClassName()}` };
+  const inner = innerRule(layer.layer, ctx);
+  if (inner.kind !== 'steps') return inner;
+  const eff = layer.effectiveKernel();
+  const data = Float64Array.from(eff.dataSync());
+  eff.dispose();
+  return { kind: 'steps', steps: inner.steps.map((s) => (s.kind === 'linear' ? { kind: 'linear', piece: withKernel(s.piece, data) } : s)) };
+});
