@@ -22,6 +22,8 @@ export { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './back
 export { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './backend/wasmTransposedMatMul.js';
 export { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } from './backend/wasmConv2DBackpropFilter.js';
 export { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './backend/wasmUnsortedSegmentSum.js';
+export { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './backend/wasmConvSamePadding.js';
+export { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from './backend/wasmConv2DBackpropInput.js';
 export { stopGradient } from './backend/stopGradient.js';
 export { LipkitError } from './util/errors.js';
 export type { MatrixLike } from './util/validate.js';

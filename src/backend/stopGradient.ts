@@ -18,9 +18,8 @@ function ensureKernel(backend: string): void {
 
 /**
  * The identity in the forward pass, with a zero gradient (TF.js has no stop_gradient op).
- * A real kernel (the backend's Identity, registered under its own name on first use), not
- * `tf.customGrad`, whose clone of its output miscounts references on tfjs-wasm 4.22 and frees
- * memory that is still in use.
+ * A real kernel (the backend's Identity, registered under its own name on first use), so it
+ * costs one copy and no gradient tape closure; works on any backend that has Identity.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   ensureKernel(tf.getBackend());
