@@ -37,17 +37,15 @@ export function jacobianPenalty(f: ModelFunction, x: tf.Tensor, options: Jacobia
   const batch = x.shape[0];
   return tf.tidy(() => {
     let outputs = 0;
-    let vs: tf.Tensor | null = null; // [P, batch, C]
     let total: tf.Scalar = tf.scalar(0);
     for (let p = 0; p < projections; p++) {
+      // The projection is drawn inside the gradient's scope (tf.grad disposes what it creates);
+      // projection p of a seeded call uses seed + 7919 p.
       const gradient = tf.grad((q: tf.Tensor) => {
         const y = f(q);
-        if (vs === null) {
-          outputs = checkModelOutput('f', y, batch);
-          const raw = normalTensor([projections, batch, outputs], seed);
-          vs = tf.div(raw, tf.norm(raw, 'euclidean', 2, true));
-        }
-        const v = tf.reshape(tf.slice(vs, [p, 0, 0], [1, -1, -1]), [batch, outputs]);
+        outputs = checkModelOutput('f', y, batch);
+        const raw = normalTensor([batch, outputs], seed === undefined ? undefined : seed + 7919 * p);
+        const v = tf.div(raw, tf.norm(raw, 'euclidean', 1, true));
         return tf.sum(tf.mul(tf.reshape(y, [batch, outputs]), v));
       })(x);
       total = tf.add(total, tf.sum(tf.square(gradient)));

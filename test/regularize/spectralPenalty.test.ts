@@ -71,9 +71,9 @@ describe.each(['cpu', 'wasm'] as const)('spectral penalties on %s', (backend) =>
     const before0 = topSigma(Array.from(w.dataSync()), 8, 6);
     const pen = new SpectralPenalty({ lambda: 1 });
     const opt = tf.train.sgd(0.05);
-    tf.dispose(opt.minimize(() => pen.loss(w), true)); // first call creates the two kept vectors
+    tf.dispose(opt.minimize(() => pen.loss(w), true) ?? []); // first call creates the two kept vectors
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 100; i++) tf.dispose(opt.minimize(() => pen.loss([w]), true));
+    for (let i = 0; i < 100; i++) tf.dispose(opt.minimize(() => pen.loss([w]), true) ?? []);
     expect(tf.memory().numTensors).toBe(before);
     const after = topSigma(Array.from(w.dataSync()), 8, 6);
     expect(after).toBeLessThan(before0 * 0.9);
