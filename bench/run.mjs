@@ -46,10 +46,10 @@ function mlpStepBench(penalty) {
   const step = () => {
     const loss = opt.minimize(() => {
       const out = model.apply(x);
-      let l = out.sub(y).square().mean();
+      let l = tf.mean(tf.square(tf.sub(out, y)));
       if (penalty) {
-        const g = tf.grad((z) => model.apply(z).sum())(x);
-        l = l.add(g.norm('euclidean', 1).sub(1).square().mean());
+        const g = tf.grad((z) => tf.sum(model.apply(z)))(x);
+        l = tf.add(l, tf.mean(tf.square(tf.sub(tf.norm(g, 'euclidean', 1), 1))));
       }
       return l;
     }, true);
@@ -67,7 +67,7 @@ function convStepBench() {
   const model = tfl.sequential({ layers: [conv] });
   const opt = tf.train.sgd(1e-3);
   const x = tf.randomNormal([64, 32, 32, 32], 0, 1, 'float32', 4);
-  const step = () => sync(opt.minimize(() => model.apply(x).square().mean(), true));
+  const step = () => sync(opt.minimize(() => tf.mean(tf.square(model.apply(x))), true));
   const ms = medianMs(step, { warmup: 2, reps: 5 });
   x.dispose();
   opt.dispose();
