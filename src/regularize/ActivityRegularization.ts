@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../util/errors.js';
 import { registerLipschitzRule } from '../estimate/layerRules.js';
 import { RegularizerBase, type Regularizer } from './regularizerBase.js';
-import { TrainingOutputs } from './trainingOutputs.js';
+import { TrainingLosses } from './trainingLosses.js';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 
 
@@ -40,20 +40,26 @@ export function resolveRegularizer(name: string, value: unknown): Regularizer {
 export class ActivityRegularization extends tfl.layers.Layer {
   static readonly className = 'LipkitActivityRegularization';
   readonly regularizer: Regularizer;
-  private readonly seen = new TrainingOutputs();
+  private readonly recorded = new TrainingLosses();
 
   constructor(config: ActivityRegularizationConfig) {
     if (config === null || typeof config !== 'object') throw new LipkitError('config', 'must be an object with a regularizer');
     super(config);
     this.regularizer = resolveRegularizer('config.regularizer', config.regularizer);
     this.supportsMasking = true;
-    this.addLoss(() => this.seen.sumOf((t) => this.regularizer.apply(t)));
+    this.addLoss(() => this.recorded.read());
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs?.training === true) this.seen.track(x);
+    if (kwargs?.training === true) this.recorded.record(() => this.regularizer.apply(x));
     return x;
+  }
+
+  /** Disposes the layer's weights (none) and its kept training losses. */
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    this.recorded.dispose();
+    return super.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -6,7 +6,7 @@ import { checkNumber } from '../util/validate.js';
 import { layerWeight, registerLipschitzRule } from '../estimate/layerRules.js';
 import { checkLipRegOptions, lipReg, type LipRegAxis, type LipRegNormalize } from './lipReg.js';
 import { type LipRegSign, signedLambda } from './lipRegSign.js';
-import { TrainingOutputs } from './trainingOutputs.js';
+import { TrainingLosses } from './trainingLosses.js';
 
 /** Configuration of `LipRegEmbedding`. */
 export interface LipRegEmbeddingConfig extends LayerArgs {
@@ -55,7 +55,7 @@ export class LipRegEmbedding extends tfl.layers.Layer {
   readonly factor: number;
   private kernel: tfl.LayerVariable | null = null;
   private bias: tfl.LayerVariable | null = null;
-  private readonly seen = new TrainingOutputs();
+  private readonly recorded = new TrainingLosses();
 
   constructor(config: LipRegEmbeddingConfig = {}) {
     if (config === null || typeof config !== 'object') throw new LipkitError('config', 'must be an object');
@@ -71,7 +71,7 @@ export class LipRegEmbedding extends tfl.layers.Layer {
     this.kernelSize = checkNumber('config.kernelSize', config.kernelSize ?? 3, { min: 1, integer: true });
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw new LipkitError('config.useBias', 'must be a boolean');
     this.useBias = config.useBias ?? true;
-    this.addLoss(() => this.seen.sumOf((e) => tf.mul(this.factor, lipReg(e, { axis: this.axis, normalize: this.normalize, skipChecks: true }))));
+    this.addLoss(() => this.recorded.read());
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -102,8 +102,16 @@ export class LipRegEmbedding extends tfl.layers.Layer {
       if (this.bias !== null) y = tf.add(y, this.bias.read());
       return y;
     });
-    if (kwargs?.training === true) this.seen.track(out);
+    if (kwargs?.training === true) {
+      this.recorded.record(() => tf.mul(this.factor, lipReg(out, { axis: this.axis, normalize: this.normalize, skipChecks: true })) as tf.Scalar);
+    }
     return out;
+  }
+
+  /** Disposes the layer's weights and its kept training losses. */
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    this.recorded.dispose();
+    return super.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
