@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { serialization } from '@tensorflow/tfjs-core';
+import { LipkitError } from '../util/errors.js';
+import { checkNumber } from '../util/validate.js';
+import { oddPolynomialIteration, oddPolynomialScalar, softCapSteps } from '../optim/oddPolynomial.js';
+import { ConstraintBase, weightMatrix } from './spectralConstraintBase.js';
+
+/** Options of `spectralSoftCap`. */
+export interface SpectralSoftCapOptions {
+  /** Spectral norm cap (required, > 0). */
+  cap: number;
+  /**
+   * Largest spectral norm an optimizer step may add (in the weight's units). Default
+   * `0.1 * cap`. With `weightDecay`, sets the coupling strength `alpha`.
+   */
+  maxUpdateNorm?: number;
+  /** Decoupled weight decay per step, in [0, 1). Default 0. */
+  weightDecay?: number;
+  /** The coupling strength of the normalized polynomial directly (overrides the two above). */
+  alpha?: number;
+}
+
+/**
+ * Coupling strength of the soft cap (`soft_cap_coupling` of Newhouse et al. 2025, in units of
+ * the cap): the alpha for which `p(s) = s (1 - alpha s^2)(1 + alpha s^2 (1 - alpha s^2)^2)`
+ * maps `kappa` to exactly 1, i.e. `h(t) = 1 - 3t^2 + 3t^3 - t^4 = 1 / kappa` with
+ * `t = alpha kappa^2` (h is strictly decreasing on [0, 1], so bisection finds the unique root,
+ * which is the smallest nonnegative real root the reference takes with numpy's roots).
+ * For kappa <= 1 no cap is needed and alpha = 0 (the reference would return 1 there).
+ */
+export function softCapAlpha(kappa: number): number {
+  if (kappa <= 1) return 0;
+  const target = 1 / kappa;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 200; i++) {
+    const t = (lo + hi) / 2;
+    const h = 1 - 3 * t * t + 3 * t * t * t - t * t * t * t;
+    if (h > target) lo = t; else hi = t;
+  }
+  return (lo + hi) / 2 / (kappa * kappa);
+}
+
+/** Max of the scalar soft-cap polynomial on [0, kappa] (float64 scan of 20001 points plus a margin). */
+function softCapMax(alpha: number, kappa: number): number {
+  const steps = softCapSteps(alpha);
+  const n = 20000;
+  let best = 0;
+  for (let i = 0; i <= n; i++) best = Math.max(best, oddPolynomialScalar(steps, (kappa * i) / n));
+  // Margin: with y = s (1 - a s^2), p' = (1 - 3 a s^2)(1 + 3 a y^2) and |y| <= kappa (1 + a kappa^2),
+  // so |p'| <= (1 + 3 a kappa^2)(1 + 3 a kappa^2 (1 + a kappa^2)^2) on [0, kappa]; times half a grid step.
+  const ak = alpha * kappa * kappa;
+  const slope = (1 + 3 * ak) * (1 + 3 * ak * (1 + ak) ** 2);
+  return best + (slope * kappa) / (2 * n);
+}
+
+/**
+ * Spectral soft cap of Newhouse et al. 2025: `W <- cap * p(W / cap)` with the two odd
+ * polynomial steps `X (I - alpha X^T X)`, `X (I + alpha X^T X)` (authors' `_soft_cap`), alpha
+ * chosen so that a singular value at `kappa = (cap (1 - weightDecay) + maxUpdateNorm) / cap`
+ * (the largest one a step can produce from a capped weight) maps to exactly `cap`.
+ * Promise (`promise()`): if sigma(W) <= kappa * cap, the result has spectral norm
+ * <= cap * max_{[0, kappa]} p (computed in float64 at construction; equal to `cap` for
+ * kappa <= ~1.2, larger for larger kappa, e.g. 1.028 cap at kappa = 1.5). No guarantee beyond.
+ * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix.
+ */
+export class SpectralSoftCap extends ConstraintBase {
+  static readonly className = 'SpectralSoftCap';
+  readonly cap: number;
+  readonly maxUpdateNorm: number;
+  readonly weightDecay: number;
+  readonly alpha: number;
+  /** The largest sigma(W) / cap for which `promise()` holds. */
+  readonly kappa: number;
+  private readonly promised: number;
+
+  constructor(options: SpectralSoftCapOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
+    this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
+    this.maxUpdateNorm = checkNumber('options.maxUpdateNorm', options.maxUpdateNorm ?? 0.1 * this.cap, { min: 0 });
+    this.weightDecay = checkNumber('options.weightDecay', options.weightDecay ?? 0, { min: 0, max: 0.999999 });
+    this.kappa = (this.cap * (1 - this.weightDecay) + this.maxUpdateNorm) / this.cap;
+    this.alpha = options.alpha === undefined
+      ? softCapAlpha(this.kappa)
+      : checkNumber('options.alpha', options.alpha, { min: 0, max: 1e6 });
+    this.promised = this.cap * Math.max(1, softCapMax(this.alpha, this.kappa));
+  }
+
+  /** Spectral norm promised for inputs with sigma(W) <= kappa * cap. */
+  promise(): number {
+    return this.promised;
+  }
+
+  override apply(w: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const x = tf.div(weightMatrix(w), this.cap) as tf.Tensor2D;
+      return tf.reshape(tf.mul(oddPolynomialIteration(x, softCapSteps(this.alpha)), this.cap), w.shape);
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { cap: this.cap, maxUpdateNorm: this.maxUpdateNorm, weightDecay: this.weightDecay, alpha: this.alpha };
+  }
+}
+tf.serialization.registerClass(SpectralSoftCap);
+
+/** Factory of `SpectralSoftCap` (Newhouse et al. 2025). */
+export function spectralSoftCap(options: SpectralSoftCapOptions): SpectralSoftCap {
+  return new SpectralSoftCap(options);
+}
