@@ -3,8 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { seededNormal } from '../util/random.js';
-import { powerStep, sigmaOf } from '../estimate/powerStep.js';
+import { PowerVectors } from './powerVectors.js';
 import { lipschitzRuleFor, registerLipschitzRule, type LayerLipschitz } from '../estimate/layerRules.js';
 import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type SerializedLayer } from './innerLayer.js';
 import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
@@ -20,6 +19,12 @@ export interface SpectralNormalizationConfig extends LayerArgs {
   powerIterations?: number;
   /** Power-iteration steps when the layer is built, so it is normalized before any training. Default 15 (PyTorch). */
   warmupIterations?: number;
+  /**
+   * At build, after `warmupIterations` steps, keep iterating in rounds of `warmupIterations`
+   * while sigma still changes by more than this (relative), up to 20 rounds. Default 1e-5;
+   * 0 gives PyTorch's fixed warm-up.
+   */
+  warmupTolerance?: number;
   /** Seed of the random start vector. Default 0. */
   seed?: number;
 }
@@ -37,8 +42,9 @@ export interface SpectralNormalizationConfig extends LayerArgs {
  *   `model.apply(x, { training: true })`) first advance (u, v) by `powerIterations` steps.
  * - Inference calls use the stored (u, v) and change nothing, so a saved and loaded model
  *   reproduces its outputs exactly.
- * - Building runs `warmupIterations` (15) steps from a seeded random vector, so the layer is
- *   normalized before any training (no uninitialized eval as in PyTorch issue 51800).
+ * - Building runs `warmupIterations` (15, PyTorch) steps from a seeded random vector, and more
+ *   until sigma settles (`warmupTolerance`), so the layer is normalized before any training
+ *   (no uninitialized eval as in PyTorch issue 51800).
  *
  * Which map A is used (`operatorMethod`): Dense: `x -> x W`. Conv1D/Conv2D with a fully known
  * input shape (give the model an `inputShape`): the convolution operator itself on that
@@ -57,9 +63,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly target: number;
   readonly powerIterations: number;
   readonly warmupIterations: number;
+  readonly warmupTolerance: number;
   readonly seed: number;
-  private u: tfl.LayerVariable | null = null;
-  private v: tfl.LayerVariable | null = null;
+  private vectors: PowerVectors | null = null;
   private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
   private method: KernelOperatorMethod | null = null;
 
@@ -74,6 +80,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const target = checkNumber('config.target', config.target ?? 1, { min: 0, exclusiveMin: true });
     const powerIterations = checkNumber('config.powerIterations', config.powerIterations ?? 1, { min: 1, max: 1000, integer: true });
     const warmupIterations = checkNumber('config.warmupIterations', config.warmupIterations ?? 15, { min: 1, max: 10000, integer: true });
+    const warmupTolerance = checkNumber('config.warmupTolerance', config.warmupTolerance ?? 1e-5, { min: 0, max: 1 });
     const seed = checkNumber('config.seed', config.seed ?? 0, { integer: true });
     const inherit = config.inputShape == null && config.batchInputShape == null && layer.batchInputShape != null
       ? { batchInputShape: layer.batchInputShape } : {};
@@ -82,6 +89,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.target = target;
     this.powerIterations = powerIterations;
     this.warmupIterations = warmupIterations;
+    this.warmupTolerance = warmupTolerance;
     this.seed = seed;
   }
 
@@ -92,7 +100,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
 
   override get nonTrainableWeights(): tfl.LayerVariable[] {
     if (this.layer === undefined) return [];
-    const own = [this.u, this.v].filter((w): w is tfl.LayerVariable => w !== null);
+    const own = this.vectors === null ? [] : [this.vectors.u, this.vectors.v];
     return [...(this.trainable ? this.layer.nonTrainableWeights : this.layer.weights), ...own];
   }
 
@@ -111,13 +119,11 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const probe = this.kernelOp(kernel);
     this.method = probe.method;
     const zeros = tfl.initializers.zeros();
-    this.u = this.addWeight('sn_u', probe.uShape, 'float32', zeros, undefined, false);
-    this.v = this.addWeight('sn_v', probe.vShape, 'float32', zeros, undefined, false);
-    tf.tidy(() => {
-      const r = powerStep(probe.op, seededNormal(probe.vShape, this.seed), this.warmupIterations);
-      this.u?.write(r.u);
-      this.v?.write(r.v);
-    });
+    this.vectors = new PowerVectors(
+      this.addWeight('sn_u', probe.uShape, 'float32', zeros, undefined, false),
+      this.addWeight('sn_v', probe.vShape, 'float32', zeros, undefined, false),
+    );
+    this.vectors.warmUp(probe.op, this.seed, this.warmupIterations, this.warmupTolerance);
     this.built = true;
   }
 
@@ -127,19 +133,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const { u, v, kernelOp } = this.state();
+      const { vectors, kernelOp } = this.state();
       const kernel = kernelOf(this.layer);
-      const k = kernelOp(kernel);
-      let uu: tf.Tensor = u.read();
-      let vv: tf.Tensor = v.read();
-      if (kwargs?.training === true) {
-        const r = powerStep(k.op, vv, this.powerIterations);
-        u.write(r.u);
-        v.write(r.v);
-        uu = r.u;
-        vv = r.v;
-      }
-      const sigma = sigmaOf(k.op, uu, vv);
+      const sigma = vectors.sigma(kernelOp(kernel).op, kwargs?.training === true, this.powerIterations);
       const effective = tf.mul(kernel, tf.div(this.target, tf.add(sigma, 1e-12)));
       return callWithKernel(this.layer, effective, inputs, kwargs ?? {});
     });
@@ -148,17 +144,17 @@ export class SpectralNormalization extends tfl.layers.Layer {
   /** The stored estimate `sigma = u^T A(W) v` of the current kernel (inference value, nothing updated). */
   sigma(): number {
     return tf.tidy(() => {
-      const { u, v, kernelOp } = this.state();
-      return sigmaOf(kernelOp(kernelOf(this.layer)).op, u.read(), v.read()).dataSync()[0];
+      const { vectors, kernelOp } = this.state();
+      return vectors.sigma(kernelOp(kernelOf(this.layer)).op, false, 0).dataSync()[0];
     });
   }
 
   /** The kernel the inner layer runs with at inference, `target * W / sigma` (caller disposes). */
   effectiveKernel(): tf.Tensor {
     return tf.tidy(() => {
-      const { u, v, kernelOp } = this.state();
+      const { vectors, kernelOp } = this.state();
       const kernel = kernelOf(this.layer);
-      const sigma = sigmaOf(kernelOp(kernel).op, u.read(), v.read());
+      const sigma = vectors.sigma(kernelOp(kernel).op, false, 0);
       return tf.mul(kernel, tf.div(this.target, tf.add(sigma, 1e-12)));
     });
   }
@@ -176,15 +172,16 @@ export class SpectralNormalization extends tfl.layers.Layer {
       target: this.target,
       powerIterations: this.powerIterations,
       warmupIterations: this.warmupIterations,
+      warmupTolerance: this.warmupTolerance,
       seed: this.seed,
     };
   }
 
-  private state(): { u: tfl.LayerVariable; v: tfl.LayerVariable; kernelOp: (kernel: tf.Tensor) => KernelOperator } {
-    if (this.u === null || this.v === null || this.kernelOp === null) {
+  private state(): { vectors: PowerVectors; kernelOp: (kernel: tf.Tensor) => KernelOperator } {
+    if (this.vectors === null || this.kernelOp === null) {
       throw new LipkitError('layer', `SpectralNormalization '${this.name}' is not built yet`);
     }
-    return { u: this.u, v: this.v, kernelOp: this.kernelOp };
+    return { vectors: this.vectors, kernelOp: this.kernelOp };
   }
 }
 tf.serialization.registerClass(SpectralNormalization);
