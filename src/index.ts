@@ -50,3 +50,20 @@ export { sequenceLipschitz } from './estimate/sequenceLipschitz.js';
 export { certifiedRadius, certifiedAccuracy } from './estimate/certifiedRadius.js';
 export { powerStep, matrixOperator, sigmaOf } from './estimate/powerStep.js';
 export type { TensorOperator } from './estimate/powerStep.js';
+
+// Soft: regularizers (issue 3)
+export { lipReg, type LipRegOptions, type LipRegAxis, type LipRegNormalize } from './regularize/lipReg.js';
+export { type LipRegSign } from './regularize/lipRegSign.js';
+export { LipRegEmbedding, lipRegEmbedding, type LipRegEmbeddingConfig } from './regularize/LipRegEmbedding.js';
+export { LipRegRegularizer, lipRegRegularizer, type LipRegRegularizerConfig } from './regularize/LipRegRegularizer.js';
+export { ActivityRegularization, activityRegularization, type ActivityRegularizationConfig } from './regularize/ActivityRegularization.js';
+export { decayedWeight, optimizerStep, type WeightSchedule } from './regularize/decayedWeight.js';
+export { SpectralPenalty, spectralPenalty, type SpectralPenaltyOptions } from './regularize/SpectralPenalty.js';
+export { gradientPenalty, type GradientPenaltyOptions } from './regularize/gradientPenalty.js';
+export { type PenaltyMode, type PenaltyPointOptions } from './regularize/penaltyPoints.js';
+export { type ModelFunction } from './regularize/inputGradient.js';
+export { finiteDifferenceGradientPenalty, type FiniteDifferenceGradientPenaltyOptions } from './regularize/finiteDifferenceGradientPenalty.js';
+export { jacobianPenalty, type JacobianPenaltyOptions } from './regularize/jacobianPenalty.js';
+export { orthogonalityPenalty, type OrthogonalityPenaltyOptions } from './regularize/orthogonalityPenalty.js';
+export { spectralTargetPenalty, type SpectralTargetPenaltyOptions } from './regularize/spectralTargetPenalty.js';
+export { localLinearityPenalty, type LocalLinearityPenaltyOptions } from './regularize/localLinearityPenalty.js';
