@@ -1,7 +1,5 @@
 // Speed of lipkit's wasm fixes, stock vs fixed (run: npx tsx bench/backendFixes.ts). Not part of npm test.
-import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../src/backend/setBackend.js';
-import { installBackendFixes, uninstallBackendFixes } from '../src/backend/installBackendFixes.js';
+import { tf, setBackend, installBackendFixes, uninstallBackendFixes } from 'lipkit';
 
 function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps = 5): number {
   const run = (): void => { const r = fn(); const ts = Array.isArray(r) ? r : [r]; ts.forEach((t) => t.dataSync()); tf.dispose(ts); };

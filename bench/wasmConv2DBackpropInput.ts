@@ -1,8 +1,6 @@
 // Speed of lipkit's wasm Conv2DBackpropInput, stock vs fixed (run: npx tsx bench/wasmConv2DBackpropInput.ts). Not part of npm test.
 // The filter gradient (Conv2DBackpropFilter, absent from stock tfjs-wasm) is lipkit's in both rows.
-import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../src/backend/setBackend.js';
-import { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from '../src/backend/wasmConv2DBackpropInput.js';
+import { tf, setBackend, installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from 'lipkit';
 
 function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps = 5): number {
   const run = (): void => { const r = fn(); const ts = Array.isArray(r) ? r : [r]; ts.forEach((t) => t.dataSync()); tf.dispose(ts); };
