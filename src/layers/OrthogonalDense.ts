@@ -8,6 +8,7 @@ import { rowOperator } from './kernelOperator.js';
 import { PowerVectors } from './powerVectors.js';
 import { bjorck } from './bjorck.js';
 import { activationLayer } from './activation.js';
+import { orthogonalMatrix } from './orthogonalInit.js';
 
 /** Configuration of `OrthogonalDense`. */
 export interface OrthogonalDenseConfig extends LayerArgs {
@@ -86,7 +87,10 @@ export class OrthogonalDense extends tfl.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const inDim = shape[shape.length - 1];
     if (shape.length < 2 || inDim == null) throw new LipkitError('inputs', `OrthogonalDense needs a known last axis, got shape [${shape.join(', ')}]`);
-    this.kernel = this.addWeight('kernel', [inDim, this.units], 'float32', tfl.initializers.orthogonal({ gain: 1, seed: this.seed + 1 }));
+    this.kernel = this.addWeight('kernel', [inDim, this.units], 'float32', tfl.initializers.zeros());
+    const init = orthogonalMatrix(inDim, this.units, this.seed);
+    this.kernel.write(init);
+    init.dispose();
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros());
     const zeros = tfl.initializers.zeros();
     this.vectors = new PowerVectors(
