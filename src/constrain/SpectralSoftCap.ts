@@ -41,10 +41,10 @@ export function softCapAlpha(kappa: number): number {
   return (lo + hi) / 2 / (kappa * kappa);
 }
 
-/** Max of the scalar soft-cap polynomial on [0, kappa] (float64 scan of 20001 points plus a margin). */
+/** Max of the scalar soft-cap polynomial on [0, kappa] (float64 scan of 100001 points plus a slope margin). */
 function softCapMax(alpha: number, kappa: number): number {
   const steps = softCapSteps(alpha);
-  const n = 20000;
+  const n = 100000;
   let best = 0;
   for (let i = 0; i <= n; i++) best = Math.max(best, oddPolynomialScalar(steps, (kappa * i) / n));
   // Margin: with y = s (1 - a s^2), p' = (1 - 3 a s^2)(1 + 3 a y^2) and |y| <= kappa (1 + a kappa^2),
