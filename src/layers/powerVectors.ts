@@ -13,30 +13,38 @@ export class PowerVectors {
   constructor(readonly u: tfl.LayerVariable, readonly v: tfl.LayerVariable) {}
 
   /**
-   * Runs `iterations` power steps from a seeded random `v` and stores the pair; then, while
-   * the estimate still moves by more than `tolerance` (relative) per round of `iterations`
-   * steps, runs more rounds, up to `maxIterations` steps in all (slowly converging operators,
-   * e.g. convolutions with a nearly repeated top singular value). `tolerance` 0: exactly
-   * `iterations` steps (PyTorch's protocol).
+   * Runs `iterations` power steps from a seeded random `v` and stores the pair, then
+   * `converge(op, iterations, tolerance)`. `tolerance` 0: exactly `iterations` steps
+   * (PyTorch's protocol).
    */
-  warmUp(op: TensorOperator, seed: number, iterations: number, tolerance = 0, maxIterations = 20 * iterations): void {
+  warmUp(op: TensorOperator, seed: number, iterations: number, tolerance = 0): void {
     tf.tidy(() => {
       const r = powerStep(op, seededNormal(this.v.shape as number[], seed), iterations);
       this.u.write(r.u);
       this.v.write(r.v);
     });
-    if (tolerance <= 0) return;
+    if (tolerance > 0) this.converge(op, iterations, tolerance);
+  }
+
+  /**
+   * From the stored `v`, runs rounds of `iterations` power steps while the estimate moves by
+   * more than `tolerance` (relative) per round, up to `maxIterations` steps in all (slowly
+   * converging operators, e.g. convolutions with a nearly repeated top singular value).
+   * Returns the final estimate. Reads one number per round.
+   */
+  converge(op: TensorOperator, iterations: number, tolerance: number, maxIterations = 20 * iterations): number {
     let previous = this.read(op);
-    for (let done = iterations; done + iterations <= maxIterations; done += iterations) {
+    for (let done = 0; done + iterations <= maxIterations; done += iterations) {
       tf.tidy(() => {
         const r = powerStep(op, this.v.read(), iterations);
         this.u.write(r.u);
         this.v.write(r.v);
       });
       const sigma = this.read(op);
-      if (Math.abs(sigma - previous) <= tolerance * Math.abs(sigma)) return;
+      if (Math.abs(sigma - previous) <= tolerance * Math.abs(sigma)) return sigma;
       previous = sigma;
     }
+    return previous;
   }
 
   private read(op: TensorOperator): number {
