@@ -136,6 +136,19 @@ export class InvertibleResidual extends tfl.layers.Layer {
     return tf.tidy(() => this.residual(x, this.kernels(false)));
   }
 
+  /**
+   * Re-converges every layer's power-iteration vectors on its current kernel (rounds of
+   * `iterations` steps until sigma moves by at most `tolerance` relative; at most
+   * `maxIterations` steps per layer), e.g. after training. Returns the new estimates.
+   */
+  refresh({ iterations = 15, tolerance = 1e-6, maxIterations = 1000 }: { iterations?: number; tolerance?: number; maxIterations?: number } = {}): number[] {
+    checkNumber('options.iterations', iterations, { min: 1, max: 1e5, integer: true });
+    checkNumber('options.tolerance', tolerance, { min: 0 });
+    checkNumber('options.maxIterations', maxIterations, { min: 1, max: 1e7, integer: true });
+    if (this.dense.length === 0) throw new LipkitError('layer', `InvertibleResidual '${this.name}' is not built yet`);
+    return this.dense.map(({ kernel, vectors }) => vectors.converge(rowOperator(kernel.read() as tf.Tensor2D), iterations, tolerance, maxIterations));
+  }
+
   /** The normalized kernels of g at inference, W_i / max(1, sigma_i / coeff) (caller disposes). */
   effectiveKernels(): tf.Tensor2D[] {
     return this.kernels(false);

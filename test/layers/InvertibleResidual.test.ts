@@ -46,6 +46,14 @@ describe.each(['cpu', 'wasm'] as const)('InvertibleResidual on %s', (backend) =>
       return tf.max(tf.div(tf.norm(tf.sub(block.g(a), block.g(b)), 'euclidean', 1), tf.norm(tf.sub(a, b), 'euclidean', 1))).dataSync()[0];
     });
     expect(q).toBeLessThanOrEqual(product * (1 + 1e-4));
+    // After refresh() the estimates are converged: each sigma <= coeff to float32 rounding.
+    const before = tf.memory().numTensors;
+    block.refresh();
+    expect(tf.memory().numTensors).toBe(before);
+    for (const w of block.effectiveKernels()) {
+      expect(exactSingularValues(w.arraySync() as number[][])[0]).toBeLessThanOrEqual(coeff * (1 + 1e-5));
+      w.dispose();
+    }
     model.dispose();
   });
 

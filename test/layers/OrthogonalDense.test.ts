@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { OrthogonalDense, orthogonalDense } from '../../src/layers/OrthogonalDense.js';
 import { bjorck } from '../../src/layers/bjorck.js';
+import { orthogonalMatrix } from '../../src/layers/orthogonalInit.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
 import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
@@ -40,6 +41,18 @@ describe.each(['cpu', 'wasm'] as const)('OrthogonalDense on %s', (backend) => {
         for (let j = 0; j < i; j++) expect(Math.abs(p[i][j] - p[j][i])).toBeLessThan(1e-4 * s[0]);
       }
       tf.dispose([w, q]);
+    }
+  });
+
+  it('orthogonalMatrix: seeded, orthonormal columns (tall) or rows (wide) to float32 rounding', () => {
+    for (const [r, c] of [[7, 3], [3, 7], [5, 5]]) {
+      const q = orthogonalMatrix(r, c, 11);
+      singularValues(q).forEach((v) => expect(Math.abs(v - 1)).toBeLessThan(1e-6));
+      const again = orthogonalMatrix(r, c, 11);
+      expect(maxAbsDiff(q, again)).toBe(0);
+      const other = orthogonalMatrix(r, c, 12);
+      expect(maxAbsDiff(q, other)).toBeGreaterThan(0.01);
+      tf.dispose([q, again, other]);
     }
   });
 

@@ -211,6 +211,18 @@ describe.each(['cpu', 'wasm'] as const)('SpectralNormalization on %s', (backend)
     model.dispose();
   });
 
+  it("forwards the inner layer's regularizer losses (on the raw kernel, as Keras)", () => {
+    const sn = spectralNormalization({ layer: tfl.layers.dense({ units: 3, kernelRegularizer: tfl.regularizers.l2({ l2: 0.1 }), kernelInitializer: glorot(61) }) });
+    const input = tfl.input({ shape: [2] });
+    const model = tfl.model({ inputs: input, outputs: sn.apply(input) as tfl.SymbolicTensor });
+    expect(sn.losses.length).toBe(1);
+    const [loss] = model.calculateLosses();
+    const w = f64(sn.trainableWeights[0].read());
+    expect(loss.dataSync()[0]).toBeCloseTo(0.1 * w.reduce((a, b) => a + b * b, 0), 5);
+    loss.dispose();
+    model.dispose();
+  });
+
   it('bad input: LipkitError naming the option', () => {
     const dense = () => tfl.layers.dense({ units: 2 });
     const err = (f: () => unknown, arg: string) => {
