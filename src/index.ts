@@ -67,3 +67,15 @@ export { jacobianPenalty, type JacobianPenaltyOptions } from './regularize/jacob
 export { orthogonalityPenalty, type OrthogonalityPenaltyOptions } from './regularize/orthogonalityPenalty.js';
 export { spectralTargetPenalty, type SpectralTargetPenaltyOptions } from './regularize/spectralTargetPenalty.js';
 export { localLinearityPenalty, type LocalLinearityPenaltyOptions } from './regularize/localLinearityPenalty.js';
+
+// Layers (issue 3)
+export { SpectralNormalization, spectralNormalization } from './layers/SpectralNormalization.js';
+export type { SpectralNormalizationConfig } from './layers/SpectralNormalization.js';
+export type { KernelOperatorMethod } from './layers/kernelOperator.js';
+export { GroupSort, groupSort, groupSortLayer, maxMin } from './layers/GroupSort.js';
+export type { GroupSortConfig } from './layers/GroupSort.js';
+export { OrthogonalDense, orthogonalDense } from './layers/OrthogonalDense.js';
+export type { OrthogonalDenseConfig } from './layers/OrthogonalDense.js';
+export { bjorck } from './layers/bjorck.js';
+export { InvertibleResidual, invertibleResidual } from './layers/InvertibleResidual.js';
+export type { InvertibleResidualConfig, InverseOptions, InverseResult } from './layers/InvertibleResidual.js';
