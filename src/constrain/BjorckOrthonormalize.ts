@@ -3,10 +3,12 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator } from '../estimate/powerStep.js';
 import { bjorckStep, oddPolynomialIteration } from '../optim/oddPolynomial.js';
-import { SpectralConstraintBase, weightMatrix } from './spectralConstraintBase.js';
+import { SpectralConstraintBase, weightMatrix, type PowerVectorState } from './spectralConstraintBase.js';
 
 /** Options of `bjorckOrthonormalize`. */
 export interface BjorckOrthonormalizeOptions {
+  /** Persisted power-iteration vectors (written by getConfig; restores the warm start after loading). */
+  powerVectors?: PowerVectorState[];
   /** Bjorck iterations. Default 15 (deel-lip's DEFAULT_NITER_BJORCK). */
   iterations?: number;
   /** Bjorck beta in (0, 0.5]. Default 0.5 (deel-lip's DEFAULT_BETA_BJORCK). */
@@ -38,6 +40,7 @@ export class BjorckOrthonormalize extends SpectralConstraintBase {
     this.iterations = checkNumber('options.iterations', iterations, { min: 1, integer: true, max: 1e4 });
     this.beta = checkNumber('options.beta', beta, { min: 0, exclusiveMin: true, max: 0.5 });
     this.powerIterations = checkNumber('options.powerIterations', powerIterations, { min: 1, integer: true, max: 1e4 });
+    this.loadVectors(options.powerVectors);
   }
 
   /** The spectral norm the result approximates: 1. */
@@ -56,7 +59,7 @@ export class BjorckOrthonormalize extends SpectralConstraintBase {
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { iterations: this.iterations, beta: this.beta, powerIterations: this.powerIterations };
+    return { iterations: this.iterations, beta: this.beta, powerIterations: this.powerIterations, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(BjorckOrthonormalize);

@@ -3,10 +3,12 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator } from '../estimate/powerStep.js';
-import { SpectralConstraintBase, weightMatrix } from './spectralConstraintBase.js';
+import { SpectralConstraintBase, weightMatrix, type PowerVectorState } from './spectralConstraintBase.js';
 
 /** Options of `spectralHammer`. */
 export interface SpectralHammerOptions {
+  /** Persisted power-iteration vectors (written by getConfig; restores the warm start after loading). */
+  powerVectors?: PowerVectorState[];
   /** The value the top singular value is set to (required, > 0). */
   cap: number;
   /** Warm-started power iterations per call. Default 16 (the reference's count). */
@@ -32,6 +34,7 @@ export class SpectralHammer extends SpectralConstraintBase {
     if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
     this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
     this.iterations = checkNumber('options.iterations', options.iterations ?? 16, { min: 1, integer: true, max: 1e4 });
+    this.loadVectors(options.powerVectors);
   }
 
   /** The spectral norm promised when sigma_2(W) <= cap: `cap`. */
@@ -49,7 +52,7 @@ export class SpectralHammer extends SpectralConstraintBase {
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { cap: this.cap, iterations: this.iterations };
+    return { cap: this.cap, iterations: this.iterations, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralHammer);

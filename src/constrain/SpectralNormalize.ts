@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
 import { checkNumber } from '../util/validate.js';
-import { readConvOptions, SpectralConstraintBase, type ConvKernelOptions } from './spectralConstraintBase.js';
+import { NO_OP_TOLERANCE, readConvOptions, SpectralConstraintBase, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
 
 /** Options of `spectralNormalize`. */
 export interface SpectralNormalizeOptions extends ConvKernelOptions {
+  /** Persisted power-iteration vectors (written by getConfig; restores the warm start after loading). */
+  powerVectors?: PowerVectorState[];
   /** Spectral norm the weight is scaled to. Default 1. Must be > 0. */
   target?: number;
   /** Warm-started power iterations per call. Default 1 (the first call on a shape runs 15). */
@@ -15,6 +17,8 @@ export interface SpectralNormalizeOptions extends ConvKernelOptions {
  * Spectral normalization as a hard constraint: `W <- target * W / sigma(W)` (Miyato et al.
  * 2018, "Spectral Normalization for GANs"), with `sigma(W) = u^T W v` from power iteration
  * whose vector persists in the instance (warm start, as PyTorch's spectral_norm).
+ * Weights whose estimate is already within NO_OP_TOLERANCE (1e-4) of the target come back
+ * bit-identical (so loading a saved model, which re-applies constraints, changes nothing).
  * `sigma` is an ESTIMATE from below, so after warm-up the result has spectral norm
  * target * (1 + small); the estimate converges as training steps accumulate.
  * Dense kernels [in, out] as is; conv kernels by the convolution's true operator norm when
@@ -32,6 +36,7 @@ export class SpectralNormalize extends SpectralConstraintBase {
     this.target = checkNumber('options.target', target, { min: 0, exclusiveMin: true });
     this.iterations = checkNumber('options.iterations', iterations, { min: 1, integer: true, max: 1e4 });
     this.conv = readConvOptions(options);
+    this.loadVectors(options.powerVectors);
   }
 
   /** The spectral norm this constraint promises after warm-up: `target`. */
@@ -42,12 +47,14 @@ export class SpectralNormalize extends SpectralConstraintBase {
   override apply(w: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const sigma = this.estimateSigma(w, this.iterations, this.conv);
-      return tf.mul(w, tf.div(this.target, tf.maximum(sigma, 1e-12)));
+      const ratio = tf.div(sigma, this.target);
+      const close = tf.lessEqual(tf.abs(tf.sub(ratio, 1)), NO_OP_TOLERANCE);
+      return tf.mul(w, tf.where(close, tf.scalar(1), tf.div(1, tf.maximum(ratio, 1e-12))));
     });
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { target: this.target, iterations: this.iterations, ...this.conv };
+    return { target: this.target, iterations: this.iterations, ...this.conv, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralNormalize);

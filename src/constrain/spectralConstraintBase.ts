@@ -14,6 +14,20 @@ export type { Constraint };
  */
 export const ConstraintBase = Object.getPrototypeOf(tfl.constraints.nonNeg().constructor) as typeof Constraint;
 
+/**
+ * Relative tolerance under which the projection-type constraints (spectralNormalize,
+ * lipschitzProjection) return the weight bit-identical: tfjs-layers re-applies every
+ * constraint when it loads weights (`LayerVariable.write`), and this keeps a saved
+ * constrained model's outputs unchanged by loading.
+ */
+export const NO_OP_TOLERANCE = 1e-4;
+
+/** A persisted power-iteration vector (in a constraint's config, so warm starts survive save/load). */
+export type PowerVectorState = {
+  key: string;
+  values: number[];
+};
+
 /** Power iterations run the first time a weight shape is seen (cold start), as PyTorch's spectral_norm does at registration. */
 export const COLD_START_ITERATIONS = 15;
 
@@ -82,13 +96,34 @@ export function weightMatrix(w: tf.Tensor): tf.Tensor2D {
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, tf.Tensor>();
 
+  /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
+  protected loadVectors(state: unknown): void {
+    if (state === undefined || state === null) return;
+    if (!Array.isArray(state)) throw new LipkitError('options.powerVectors', 'must be an array of { key, values }');
+    state.forEach((entry: unknown, i) => {
+      const e = entry as Partial<PowerVectorState> | null;
+      if (e === null || typeof e !== 'object' || typeof e.key !== 'string' || !Array.isArray(e.values) || e.values.length === 0
+        || !e.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new LipkitError(`options.powerVectors[${i}]`, 'must be { key: string, values: finite numbers }');
+      }
+      this.vectors.get(e.key)?.dispose();
+      this.vectors.set(e.key, tf.tensor1d(e.values));
+    });
+  }
+
+  /** The persisted vectors for `getConfig` (reads them back; small). */
+  protected vectorsConfig(): { powerVectors: PowerVectorState[] } {
+    return { powerVectors: [...this.vectors.entries()].map(([key, v]) => ({ key, values: Array.from(v.dataSync()) })) };
+  }
+
   /**
    * One warm-started power-iteration round on `op` for the weight `key`; returns
    * `sigma = u^T A v` (a tensor, an ESTIMATE from below of the spectral norm) and the unit
    * vectors. Must be called inside a tidy; the stored vector is kept.
    */
   protected powerRound(key: string, op: TensorOperator, inDim: number, iterations: number): { sigma: tf.Scalar; u: tf.Tensor; v: tf.Tensor } {
-    const old = this.vectors.get(key);
+    let old = this.vectors.get(key);
+    if (old !== undefined && old.size !== inDim) { old.dispose(); this.vectors.delete(key); old = undefined; }
     const start = old ?? tf.div(tf.ones([inDim]), Math.sqrt(inDim));
     const { u, v } = powerStep(op, start, old === undefined ? Math.max(iterations, COLD_START_ITERATIONS) : iterations);
     tf.keep(v);

@@ -105,7 +105,7 @@ describe('muon config and validation', () => {
     const opt = muon({ learningRate: 0.05, momentum: 0.9, nesterov: false, nsSteps: 3, adamLearningRate: 2e-3, weightDecay: 0.1, flattenConv: true });
     const cls = tf.serialization.SerializationMap.getMap().classNameMap['Muon'];
     expect(cls).toBeDefined();
-    const [ctor, fromConfig] = cls as [tf.serialization.SerializableConstructor<Muon>, tf.serialization.FromConfigMethod<Muon>];
+    const [ctor, fromConfig] = cls as unknown as [tf.serialization.SerializableConstructor<Muon>, tf.serialization.FromConfigMethod<Muon>];
     const copy = fromConfig(ctor, opt.getConfig());
     expect(copy).toBeInstanceOf(Muon);
     expect(copy.getConfig()).toEqual(opt.getConfig());
