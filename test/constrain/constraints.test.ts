@@ -12,6 +12,7 @@ import { softCapAlpha, spectralSoftCap } from '../../src/constrain/SpectralSoftC
 import { spectralHammer } from '../../src/constrain/SpectralHammer.js';
 import { HARD_CAP_MAX } from '../../src/optim/oddPolynomial.js';
 import { LipkitError } from '../../src/util/errors.js';
+import { applyConstraints } from '../../src/constrain/applyConstraints.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/muon.json', import.meta.url), 'utf8')) as {
   softCap: { kappa: number; alpha: number; maxOnRange: number }[];
@@ -198,5 +199,6 @@ describe('constraint validation', () => {
       expect(field(() => c.apply(bias))).toBe('weight');
     }
     bias.dispose();
+    expect(field(() => applyConstraints({} as never))).toBe('model');
   });
 });

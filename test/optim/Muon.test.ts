@@ -85,6 +85,9 @@ describe.each(['cpu', 'wasm'] as const)('muon on %s', (backend) => {
     const h = await model.fit(x, y, { epochs: 30, batchSize: 64, verbose: 0 });
     const losses = h.history['loss'] as number[];
     expect(losses[losses.length - 1]).toBeLessThan((losses[0] as number) * 0.5);
+    const before = tf.memory().numTensors;
+    await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0 });
+    expect(tf.memory().numTensors).toBe(before);
     const weights = await opt.getWeights();
     expect(weights.map((w) => w.name.split('/').pop())).toEqual(['iter', 'muon_momentum', 'adam_m', 'adam_v', 'muon_momentum', 'adam_m', 'adam_v']);
     const copy = muon(opt.getConfig() as unknown as Parameters<typeof muon>[0]);
@@ -97,6 +100,28 @@ describe.each(['cpu', 'wasm'] as const)('muon on %s', (backend) => {
     opt.dispose();
     copy.dispose();
     model.dispose();
+  });
+});
+
+describe('muon on conv kernels', () => {
+  beforeAll(async () => { await setBackend('cpu'); });
+  it('flattenConv: a 4-D kernel gets -lr * sqrt(max(1, cout/(k cin))) * NS(g as [k cin, cout]); without it, Adam', async () => {
+    const { newtonSchulz } = await import('../../src/optim/oddPolynomial.js');
+    const k0 = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 50);
+    const g = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 51);
+    for (const flattenConv of [true, false]) {
+      const v = tf.variable(k0);
+      const opt = muon({ learningRate: 0.1, momentum: 0.9, nesterov: false, flattenConv });
+      opt.applyGradients({ [v.name]: g });
+      const expected = tf.tidy(() => {
+        if (!flattenConv) return tf.sub(k0, tf.mul(tf.sign(g), 1e-3)); // first Adam step: lr * m/(sqrt(v)+eps) = lr * sign(g)
+        const o = newtonSchulz(tf.reshape(tf.mul(g, 0.1), [18, 4]) as tf.Tensor2D); // buf = (1 - mu) g
+        return tf.sub(k0, tf.mul(tf.reshape(o, [3, 3, 2, 4]), 0.1));
+      });
+      expect(tf.tidy(() => tf.max(tf.abs(tf.sub(v, expected))).dataSync()[0] as number)).toBeLessThan(1e-5);
+      tf.dispose([v, expected]); opt.dispose();
+    }
+    tf.dispose([k0, g]);
   });
 });
 
