@@ -61,7 +61,7 @@ function softCapMax(alpha: number, kappa: number): number {
  * (the largest one a step can produce from a capped weight) maps to exactly `cap`.
  * Promise (`promise()`): if sigma(W) <= kappa * cap, the result has spectral norm
  * <= cap * max_{[0, kappa]} p (computed in float64 at construction; equal to `cap` for
- * kappa <= ~1.2, larger for larger kappa, e.g. 1.028 cap at kappa = 1.5). No guarantee beyond.
+ * kappa <= 1.3 (numpy scan), larger beyond, e.g. 1.0019 cap at 1.35, 1.028 cap at 1.5). No guarantee beyond.
  * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix.
  */
 export class SpectralSoftCap extends ConstraintBase {
