@@ -79,3 +79,16 @@ export type { OrthogonalDenseConfig } from './layers/OrthogonalDense.js';
 export { bjorck } from './layers/bjorck.js';
 export { InvertibleResidual, invertibleResidual } from './layers/InvertibleResidual.js';
 export type { InvertibleResidualConfig, InverseOptions, InverseResult } from './layers/InvertibleResidual.js';
+
+// Constraints and optimizer (issue 3)
+export { convKernelOperator, type ConvKernelOperator, type ConvKernelOperatorOptions } from './estimate/convKernelOperator.js';
+export { SpectralNormalize, spectralNormalize, type SpectralNormalizeOptions } from './constrain/SpectralNormalize.js';
+export { LipschitzProjection, lipschitzProjection, type LipschitzProjectionOptions } from './constrain/LipschitzProjection.js';
+export { SpectralHardCap, spectralHardCap, type SpectralHardCapOptions } from './constrain/SpectralHardCap.js';
+export { SpectralSoftCap, spectralSoftCap, softCapAlpha, type SpectralSoftCapOptions } from './constrain/SpectralSoftCap.js';
+export { SpectralHammer, spectralHammer, type SpectralHammerOptions } from './constrain/SpectralHammer.js';
+export { BjorckOrthonormalize, bjorckOrthonormalize, type BjorckOrthonormalizeOptions } from './constrain/BjorckOrthonormalize.js';
+export { applyConstraints, ConstraintsCallback, constraintsCallback } from './constrain/applyConstraints.js';
+export { NO_OP_TOLERANCE, type ConvKernelOptions, type PowerVectorState } from './constrain/spectralConstraintBase.js';
+export { Muon, muon, type MuonOptions } from './optim/Muon.js';
+export { newtonSchulz, oddPolynomialIteration, NEWTON_SCHULZ_STEP, HARD_CAP_STEPS, type OddStep } from './optim/oddPolynomial.js';
