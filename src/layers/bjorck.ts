@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { bjorckStep, oddPolynomialIteration, type OddStep } from '../optim/oddPolynomial.js';
 
 /**
  * Björck–Bowie orthonormalization, first order (Björck & Bowie 1971; deel-lip, orthogonium):
@@ -13,15 +14,5 @@ import * as tf from '@tensorflow/tfjs-core';
  * (matMuls only); no SVD. Callers scale W first so that its largest singular value is about 1.
  */
 export function bjorck(w: tf.Tensor2D, iterations: number, beta: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [rows, cols] = w.shape;
-    let x = w;
-    for (let i = 0; i < iterations; i++) {
-      const cube = rows >= cols
-        ? tf.matMul(x, tf.matMul(x, x, true, false))
-        : tf.matMul(tf.matMul(x, x, false, true), x);
-      x = tf.sub(tf.mul(x, 1 + beta), tf.mul(cube, beta));
-    }
-    return x;
-  });
+  return oddPolynomialIteration(w, new Array<OddStep>(iterations).fill(bjorckStep(beta)));
 }
