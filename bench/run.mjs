@@ -4,7 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler } from 'lipkit/node';
+import {
+  tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler,
+  spectralNormalization, spectralNormalize, lipschitzProjection, spectralSoftCap, bjorckOrthonormalize, applyConstraints,
+  gradientPenalty, gradientPenaltyWithOutput, SpectralPenalty, orthogonalityPenalty, muon,
+} from 'lipkit/node';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -44,16 +48,16 @@ function mlpStepBench(penalty) {
   const x = tf.randomNormal([512, 2], 0, 1, 'float32', 2);
   const y = tf.randomNormal([512, 1], 0, 1, 'float32', 3);
   const step = () => {
+    let output = null;
     const loss = opt.minimize(() => {
-      const out = model.apply(x);
-      let l = tf.mean(tf.square(tf.sub(out, y)));
-      if (penalty) {
-        const g = tf.grad((z) => tf.sum(model.apply(z)))(x);
-        l = tf.add(l, tf.mean(tf.square(tf.sub(tf.norm(g, 'euclidean', 1), 1))));
-      }
-      return l;
+      if (!penalty) return tf.mean(tf.square(tf.sub(model.apply(x), y)));
+      // One forward pass serves the loss and the penalty, as in PyTorch (create_graph=True).
+      const r = gradientPenaltyWithOutput((z) => model.apply(z), x, { target: 1 });
+      output = r.output;
+      return tf.add(tf.mean(tf.square(tf.sub(r.output, y))), r.penalty);
     }, true);
     sync(loss);
+    if (output) output.dispose();
   };
   const ms = medianMs(step);
   [x, y].forEach((t) => t.dispose());
@@ -88,6 +92,67 @@ async function certifyBench() {
   return ms;
 }
 
+/**
+ * Overhead of each regularizer / constraint / layer / optimizer on the MLP step:
+ * step time with it divided by the plain step (same model shape, Adam unless stated).
+ */
+function overheadBench() {
+  const x = tf.randomNormal([512, 2], 0, 1, 'float32', 2);
+  const y = tf.randomNormal([512, 1], 0, 1, 'float32', 3);
+  const dense = (units, extra = {}) => tfl.layers.dense({ units, ...extra });
+  const build = ({ wrap = false, constraint = null } = {}) => {
+    const layer = (units, act, first) => {
+      const cfg = { ...(act ? { activation: act } : {}), ...(constraint ? { kernelConstraint: constraint() } : {}) };
+      const inner = dense(units, cfg);
+      const l = wrap ? spectralNormalization({ layer: inner, ...(first ? { inputShape: [2] } : {}) }) : dense(units, { ...cfg, ...(first ? { inputShape: [2] } : {}) });
+      return l;
+    };
+    return tfl.sequential({ layers: [layer(256, 'tanh', true), layer(256, 'tanh', false), layer(1, null, false)] });
+  };
+  const time = (model, { opt = tf.train.adam(1e-3), penalty = null, constrain = false, withOutput = false } = {}) => {
+    const step = () => {
+      let kept = null;
+      const loss = opt.minimize(() => {
+        if (withOutput) {
+          const r = gradientPenaltyWithOutput((z) => model.apply(z, { training: true }), x);
+          kept = r.output;
+          return tf.add(tf.mean(tf.square(tf.sub(r.output, y))), r.penalty);
+        }
+        const out = model.apply(x, { training: true });
+        let l = tf.mean(tf.square(tf.sub(out, y)));
+        if (penalty) l = tf.add(l, penalty(model));
+        return l;
+      }, true);
+      sync(loss);
+      if (kept) kept.dispose();
+      if (constrain) applyConstraints(model);
+    };
+    const ms = medianMs(step);
+    opt.dispose();
+    model.dispose();
+    return ms;
+  };
+  const kernels = (m) => m.trainableWeights.filter((w) => w.shape.length === 2).map((w) => w.read());
+  const sp = new SpectralPenalty({ lambda: 0.01 });
+  const base = time(build());
+  const rows = [
+    ['SpectralNormalization layers (1 power step)', time(build({ wrap: true })), 'spectralNorm'],
+    ['spectralNormalize constraint (applyConstraints)', time(build({ constraint: () => spectralNormalize() }), { constrain: true }), 'spectralNorm'],
+    ['lipschitzProjection constraint', time(build({ constraint: () => lipschitzProjection({ maxNorm: 1 }) }), { constrain: true }), null],
+    ['spectralSoftCap constraint', time(build({ constraint: () => spectralSoftCap({ cap: 1 }) }), { constrain: true }), null],
+    ['bjorckOrthonormalize constraint', time(build({ constraint: () => bjorckOrthonormalize() }), { constrain: true }), null],
+    ['gradientPenaltyWithOutput (data, D=1; one forward)', time(build(), { withOutput: true }), 'gradientPenalty'],
+    ['gradientPenalty (data, D=1; separate forward)', time(build(), { penalty: (m) => gradientPenalty((z) => m.apply(z, { training: true }), x) }), 'gradientPenalty'],
+    ['SpectralPenalty', time(build(), { penalty: (m) => sp.loss(kernels(m)) }), null],
+    ['orthogonalityPenalty', time(build(), { penalty: (m) => tf.addN(kernels(m).map((w) => orthogonalityPenalty(w))) }), null],
+    ['Muon instead of Adam', time(build(), { opt: muon({ learningRate: 0.02 }) }), null],
+  ];
+  sp.dispose();
+  x.dispose();
+  y.dispose();
+  return { base, rows };
+}
+
 function torchResults() {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
@@ -109,13 +174,27 @@ for (const backend of ['wasm', 'cpu']) {
   else r('conv2d 3x3 32->32, 32x32, batch 64 step', convStepBench(), 'conv2dStep');
   r('certify examples/models/mlp (bound + lower bound)', await certifyBench(), null);
 }
+await setBackend('wasm');
+const overhead = overheadBench();
 const torch = torchResults();
 for (const row of rows) {
   row.torchMs = torch && row.torchKey ? torch[row.torchKey] : null;
   row.ratio = row.ms !== null && row.torchMs ? row.ms / row.torchMs : null;
 }
-writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, torch }, null, 2));
+const torchOverhead = torch ? {
+  spectralNorm: torch.mlpStepSpectralNorm / torch.mlpStepPlain,
+  gradientPenalty: torch.gradientPenaltyStep / torch.mlpStep,
+} : null;
+const overheadRows = overhead.rows.map(([name, ms, torchKey]) => ({
+  name, ms, ratio: ms / overhead.base, torchRatio: torchOverhead && torchKey ? torchOverhead[torchKey] : null,
+}));
+writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch }, null, 2));
 const fmt = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
 console.log('| backend | work | lipkit ms | PyTorch ms | ratio |');
 console.log('|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.backend} | ${row.name} | ${fmt(row.ms)}${row.note ? ` (${row.note})` : ''} | ${fmt(row.torchMs, 2)} | ${fmt(row.ratio)} |`);
+console.log('');
+console.log(`Overhead on the wasm MLP step (plain step ${fmt(overhead.base)} ms): step with / step without`);
+console.log('| method | lipkit ms | lipkit overhead | PyTorch overhead |');
+console.log('|---|---|---|---|');
+for (const r of overheadRows) console.log(`| ${r.name} | ${fmt(r.ms)} | ${fmt(r.ratio, 2)}x | ${r.torchRatio ? `${fmt(r.torchRatio, 2)}x` : '-'} |`);

@@ -59,7 +59,7 @@ export { LipRegRegularizer, lipRegRegularizer, type LipRegRegularizerConfig } fr
 export { ActivityRegularization, activityRegularization, type ActivityRegularizationConfig } from './regularize/ActivityRegularization.js';
 export { decayedWeight, optimizerStep, type WeightSchedule } from './regularize/decayedWeight.js';
 export { SpectralPenalty, spectralPenalty, type SpectralPenaltyOptions } from './regularize/SpectralPenalty.js';
-export { gradientPenalty, type GradientPenaltyOptions } from './regularize/gradientPenalty.js';
+export { gradientPenalty, gradientPenaltyWithOutput, type GradientPenaltyOptions } from './regularize/gradientPenalty.js';
 export { type PenaltyMode, type PenaltyPointOptions } from './regularize/penaltyPoints.js';
 export { type ModelFunction } from './regularize/inputGradient.js';
 export { finiteDifferenceGradientPenalty, type FiniteDifferenceGradientPenaltyOptions } from './regularize/finiteDifferenceGradientPenalty.js';

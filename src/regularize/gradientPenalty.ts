@@ -53,13 +53,36 @@ export function normPenalty(norms: tf.Tensor, v: ValidatedPenalty): tf.Scalar {
  */
 export function gradientPenalty(f: ModelFunction, x: tf.Tensor, options: GradientPenaltyOptions = {}): tf.Scalar {
   const v = validatePenaltyArgs(f, x, options);
-  return tf.tidy(() => {
-    const p = v.points();
-    const { g, outputs } = firstInputGradient(f, p);
-    let total = normPenalty(exampleNorms(g), v);
-    for (let j = 1; j < outputs; j++) {
-      total = tf.add(total, normPenalty(exampleNorms(inputGradient(f, p, j, outputs)), v));
-    }
-    return total;
+  return tf.tidy(() => penaltyAt(f, v.points(), v, false).penalty);
+}
+
+/**
+ * `gradientPenalty` at the data (`mode: 'data'`) together with the model's output `f(x)`
+ * from the same forward pass, for losses of the form `loss(f(x), y) + penalty`: one forward
+ * pass instead of two, as PyTorch's `autograd.grad(..., create_graph=True)` on the loss's own
+ * output. Both results are differentiable in f's weights; the caller disposes both.
+ */
+export function gradientPenaltyWithOutput(
+  f: ModelFunction, x: tf.Tensor, options: Omit<GradientPenaltyOptions, 'mode'> = {},
+): { penalty: tf.Scalar; output: tf.Tensor } {
+  if ((options as GradientPenaltyOptions).mode !== undefined && (options as GradientPenaltyOptions).mode !== 'data') {
+    throw new LipkitError('options.mode', "gradientPenaltyWithOutput evaluates at the data only (mode 'data')");
+  }
+  const v = validatePenaltyArgs(f, x, { ...options, mode: 'data' });
+  let output: tf.Tensor | null = null;
+  const penalty = tf.tidy(() => {
+    const r = penaltyAt(f, v.points(), v, true);
+    output = r.output;
+    return r.penalty;
   });
+  return { penalty, output: output as unknown as tf.Tensor };
+}
+
+function penaltyAt(f: ModelFunction, p: tf.Tensor, v: ValidatedPenalty, keepOutput: boolean): { penalty: tf.Scalar; output: tf.Tensor | null } {
+  const { g, outputs, y } = firstInputGradient(f, p, keepOutput);
+  let total = normPenalty(exampleNorms(g), v);
+  for (let j = 1; j < outputs; j++) {
+    total = tf.add(total, normPenalty(exampleNorms(inputGradient(f, p, j, outputs)), v));
+  }
+  return { penalty: total, output: y };
 }

@@ -28,14 +28,18 @@ export function inputGradient(f: ModelFunction, p: tf.Tensor, j: number, outputs
  * The input gradient of output 0 together with the number of outputs per example, found from
  * the same forward pass (checked: a tensor with the batch as first axis).
  */
-export function firstInputGradient(f: ModelFunction, p: tf.Tensor): { g: tf.Tensor; outputs: number } {
+export function firstInputGradient(f: ModelFunction, p: tf.Tensor, keepOutput = false): { g: tf.Tensor; outputs: number; y: tf.Tensor | null } {
   let outputs = 0;
+  let kept: tf.Tensor | null = null;
   const g = tf.grad((q: tf.Tensor) => {
     const y = f(q);
     outputs = checkModelOutput('f', y, q.shape[0]);
+    // Kept outputs stay on the enclosing gradient tape, so a loss built on them is
+    // differentiable in f's weights: one forward pass serves the loss and the penalty.
+    if (keepOutput) kept = tf.keep(y);
     return tf.sum(column(y, q.shape[0], 0, outputs));
   })(p);
-  return { g, outputs };
+  return { g, outputs, y: kept };
 }
 
 /** Per-example Euclidean norms [batch] of a batch tensor (flattened per example); sqrt(s + 1e-12) keeps the gradient finite at 0. */
