@@ -117,7 +117,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       let compared = 0;
       for (const w of layer.trainableWeights) {
         const short = shortName(w.name);
-        const g = grads[w.read().name].dataSync();
+        const g = grads[(w.read() as tf.Variable).name].dataSync();
         const base = w0.get(short) as number[] | number[][];
         const flatW = (base as unknown[]).flat() as number[];
         const cols = Array.isArray(base[0]) ? (base[0] as number[]).length : 0;
