@@ -92,3 +92,26 @@ export { applyConstraints, ConstraintsCallback, constraintsCallback } from './co
 export { NO_OP_TOLERANCE, type ConvKernelOptions, type PowerVectorState } from './constrain/spectralConstraintBase.js';
 export { Muon, muon, type MuonOptions } from './optim/Muon.js';
 export { newtonSchulz, oddPolynomialIteration, NEWTON_SCHULZ_STEP, HARD_CAP_STEPS, type OddStep } from './optim/oddPolynomial.js';
+
+// Data for the continuity study (issue 4; generators and transforms, browser-safe)
+export { listOps, applyListOpsOperator, LISTOPS_OPERATORS } from './data/listOps.js';
+export type { ListOpsOptions, ListOpsData, ListOpsOperator } from './data/listOps.js';
+export { tokenizeListOps, LISTOPS_VOCABULARY, PAD_ID } from './data/tokenizeListOps.js';
+export type { TokenizedSequences } from './data/tokenizeListOps.js';
+export { parseIdx } from './data/parseIdx.js';
+export type { IdxArray } from './data/parseIdx.js';
+export { highContrast } from './data/highContrast.js';
+export type { HighContrastOptions } from './data/highContrast.js';
+export { pixelSequences } from './data/pixelSequences.js';
+export type { ImageSet, PixelSequenceOptions, PixelSequences, ContinuousPixelSequences, TokenPixelSequences } from './data/pixelSequences.js';
+export { parseCsv } from './data/parseCsv.js';
+export type { CsvTable } from './data/parseCsv.js';
+export { tableToTimeSeries } from './data/timeSeries.js';
+export type { TimeSeries, TimeStep, MissingPolicy, TableToTimeSeriesOptions } from './data/timeSeries.js';
+export { fitStandardScaler } from './data/standardScaler.js';
+export type { StandardScaler } from './data/standardScaler.js';
+export { informerSplit } from './data/informerSplit.js';
+export type { InformerSplit, InformerSplitOptions, WindowSet, ForecastFeatures } from './data/informerSplit.js';
+export { forecastMetrics } from './data/forecastMetrics.js';
+export { continuityTask, continuityFilter } from './data/continuityTask.js';
+export type { ContinuityTaskOptions, ContinuityTaskData, Continuity } from './data/continuityTask.js';

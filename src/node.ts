@@ -8,3 +8,7 @@ export { runCli } from './cli/runCli.js';
 export type { CliIO } from './cli/runCli.js';
 export { certify } from './cli/certify.js';
 export type { CertifyOptions, CertifyReport, CertifyLayer } from './cli/certify.js';
+export { loadImageDataset, loadPixelSequences, IMAGE_DATASETS, FASHION_MNIST_DIRECTORY } from './data/loadImageDataset.js';
+export type { ImageDatasetName, LoadImageOptions } from './data/loadImageDataset.js';
+export { loadTimeSeries, vegaDatasetsDirectory, TIME_SERIES_DATASETS } from './data/loadTimeSeries.js';
+export type { TimeSeriesName } from './data/loadTimeSeries.js';
