@@ -180,6 +180,34 @@ describe('TransformerEncoder (cpu)', () => {
     }
   });
 
+  it('uses a mask propagated by Embedding({ maskZero: true }) exactly like an explicit mask', () => {
+    const emb = tfl.layers.embedding({ inputDim: 6, outputDim: 8, maskZero: true, inputLength: 5, embeddingsInitializer: tfl.initializers.randomNormal({ seed: 5 }) });
+    const enc = new TransformerEncoder({ heads: 2, seed: 6 });
+    const model = tfl.sequential({ layers: [emb, enc] });
+    const tokens = tf.tensor2d([[3, 1, 4, 0, 0], [5, 2, 0, 2, 1]], [2, 5], 'int32');
+    const viaModel = model.predict(tokens) as tf.Tensor;
+    const e = emb.apply(tokens) as tf.Tensor;
+    const mask = tf.cast(tf.notEqual(tokens, 0), 'float32');
+    const explicit = enc.apply([e, mask]) as tf.Tensor;
+    const unmasked = enc.apply(e) as tf.Tensor;
+    expect(maxAbs(viaModel.dataSync(), explicit.dataSync())).toBe(0);
+    expect(maxAbs(viaModel.dataSync(), unmasked.dataSync())).toBeGreaterThan(1e-3);
+    tf.dispose([tokens, viaModel, e, mask, explicit, unmasked]);
+    model.dispose();
+  });
+
+  it('dropout acts only on training calls', () => {
+    const layer = randomEncoder(8, { heads: 2, dropout: 0.3 }, 4);
+    const plain = randomEncoder(8, { heads: 2 }, 4);
+    const x = tf.tensor3d(randomSeq(2, 6, 8, 80));
+    const [a, b, c] = [layer.call(x, {}) as tf.Tensor, plain.call(x, {}) as tf.Tensor, layer.call(x, { training: true }) as tf.Tensor];
+    expect(maxAbs(a.dataSync(), b.dataSync())).toBe(0);
+    expect(maxAbs(a.dataSync(), c.dataSync())).toBeGreaterThan(1e-2);
+    tf.dispose([x, a, b, c]);
+    release(layer);
+    release(plain);
+  });
+
   it('the float64 erf of the reference is right (oracle check)', () => {
     expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 13);
     expect(erf(-1.7)).toBeCloseTo(-0.9837904585907746, 13);
