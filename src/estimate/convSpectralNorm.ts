@@ -5,6 +5,7 @@ import { convGeometry, type ConvPadding } from './convGeometry.js';
 import { convOperator } from './convOperator.js';
 import { spectrumPlan } from './convSpectrum.js';
 import { scanFrequencies } from './convFrequencyScan.js';
+import { convDenseUpperBound, denseRouteApplies } from './convDenseOperator.js';
 import { jacobiSingularValues } from './exactSingularValues.js';
 import { powerIteration, type PowerIterationOptions } from './powerIteration.js';
 
@@ -61,6 +62,14 @@ export interface ConvSpectralNormResult {
  *   ||M(w)||^2 is bounded by `hermitianMaxEigenUpperBound` (trace-power bound, float64, rounding
  *   included); frequencies whose Frobenius or Gershgorin bound cannot beat the running maximum
  *   (or `sigma`) are skipped, and the result is kept >= that threshold, so it stays certified.
+ * - Dense route (small operators, see `denseRouteApplies`: min(inDim, outDim) <= 512 and an
+ *   estimated cost under ~0.5 s): the operator matrix is also built exactly in float64 from the
+ *   dilated kernel and the padding split (`convDenseMatrix`) and bounded by
+ *   `spectralNormUpperBound` (exact Jacobi SVD or the certified trace-power bound on its Gram
+ *   matrix, within `1 + relativeSlack`); `upperBound` is the min of the two certified bounds and
+ *   `method` says which won. This removes the looseness of the circular embedding on small
+ *   inputs (e.g. 3x3 'same' on 5x5). Not used when `exact` is available or when the DFT bound
+ *   is already within `relativeSlack` of `sigma`.
  * - `exact`: for 'circular' padding with each size divisible by its stride, max_w ||M(w)||_2 by
  *   one-sided Jacobi SVD in float64 (exact up to rounding); null otherwise.
  * - `reshapedNorm`: the norm of the kernel reshaped to `[k * cin, cout]` (what PyTorch's
@@ -99,16 +108,30 @@ export function convSpectralNorm(
   const cout = geometry.cout;
   const reshapedNorm = jacobiSingularValues(geometry.rawKernel, geometry.rawKernel.length / cout, cout)[0];
 
+  // Dense route: for small operators also bound the exact float64 operator matrix (no circular
+  // embedding, so no looseness at the borders). Skipped for circular padding with an exact value
+  // (the DFT bound is already within relativeSlack) and when the DFT bound is already within
+  // relativeSlack of the power-iteration estimate.
+  const dftBound = certify && scan ? scan.upperBound : NaN;
+  let dense: { upperBound: number; method: string } | null = null;
+  if (certify && !plan.exact && denseRouteApplies(geometry) && !(dftBound <= pi.sigma * (1 + relativeSlack))) {
+    dense = convDenseUpperBound(geometry, relativeSlack);
+  }
+  const upperBound = dense !== null ? Math.min(dftBound, dense.upperBound) : dftBound;
+
   const [ah, aw] = plan.axes;
   const grid = geometry.rank === 1 ? `${aw.N}` : `${ah.N}x${aw.N}`;
   const strided = plan.S > 1 ? `, ${plan.S} polyphase components` : '';
   const kind = geometry.padding === 'circular' ? (plan.exact ? 'exact circulant' : 'circular, stride not dividing the size: stride-1 circulant') : 'zero padding embedded in a circular grid';
   const method = `power iteration on conv/conv-transpose (${pi.iterations} iterations)` +
     (certify ? `; certified: DFT of the kernel on a ${grid} circular embedding (${kind}${strided}), trace-power eigen bound on ${scan?.evaluated} of ${scan?.representatives} frequency blocks` : '') +
+    (dense !== null
+      ? `; also certified: ${dense.method}; upperBound = min of both = ${dense.upperBound < dftBound ? 'dense' : 'DFT'} bound (DFT ${dftBound.toPrecision(7)}, dense ${dense.upperBound.toPrecision(7)})`
+      : '') +
     (plan.exact ? `; exact: Jacobi SVD of ${scan?.svds} frequency block(s) whose bound could be the maximum` : '');
   return {
     sigma: pi.sigma, u: pi.u, v: pi.v, iterations: pi.iterations, converged: pi.converged,
-    upperBound: certify && scan ? scan.upperBound : NaN,
+    upperBound,
     exact: plan.exact && scan ? scan.exact : null,
     reshapedNorm,
     method,

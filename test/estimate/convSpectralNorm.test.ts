@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { convSpectralNorm, type ConvPadding } from '../../src/estimate/convSpectralNorm.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
+import { convGeometry } from '../../src/estimate/convGeometry.js';
+import { convDenseMatrix, convDenseUpperBound, denseRouteApplies } from '../../src/estimate/convDenseOperator.js';
 import { LipkitError } from '../../src/util/errors.js';
 
 interface FixtureCase {
@@ -263,5 +265,91 @@ describe('convSpectralNorm against the dense float64 oracle (cpu)', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([k, bad, empty, rank2]);
+  });
+});
+
+describe('convSpectralNorm dense float64 route for small operators (cpu)', () => {
+  beforeAll(async () => { await setBackend('cpu'); });
+
+  it('3x3 same on 5x5 (the reported loose cases): the bound is within 2e-3 of the exact norm and the dense route wins', () => {
+    for (const [cin, cout, seed] of [[1, 1, 1], [2, 3, 2], [4, 4, 3]]) {
+      const values = rand(9 * cin * cout, seed);
+      const oracle = denseOperatorNorm(values, [3, 3, cin, cout], [5, 5, cin], [1, 1], [1, 1], 'same');
+      const kernel = tf.tensor(values, [3, 3, cin, cout]);
+      const r = convSpectralNorm(kernel, [5, 5, cin], { padding: 'same', iterations: 300 });
+      kernel.dispose();
+      expect(r.upperBound).toBeGreaterThanOrEqual(oracle * (1 - 1e-12));
+      expect(r.upperBound).toBeLessThanOrEqual(oracle * (1 + 2e-3));
+      expect(r.method).toContain('= dense bound');
+    }
+  });
+
+  it('random small geometries (fast-check, every padding, strides 1-3, conv1d/conv2d, dilation): oracle <= bound <= oracle (1 + 2e-3) when the dense route applies', () => {
+    const ratios: number[] = [];
+    let dense = 0;
+    fc.assert(fc.property(
+      fc.record({
+        rank: fc.constantFrom(1, 2),
+        k: fc.integer({ min: 1, max: 4 }), k2: fc.integer({ min: 1, max: 3 }),
+        n: fc.integer({ min: 2, max: 9 }), n2: fc.integer({ min: 2, max: 8 }),
+        cin: fc.integer({ min: 1, max: 3 }), cout: fc.integer({ min: 1, max: 3 }),
+        s: fc.integer({ min: 1, max: 3 }), s2: fc.integer({ min: 1, max: 3 }),
+        d: fc.integer({ min: 1, max: 3 }), d2: fc.integer({ min: 1, max: 2 }),
+        padding: fc.constantFrom<ConvPadding>('same', 'valid', 'circular'),
+        scale: fc.constantFrom(1e-3, 1, 50),
+        seed: fc.integer({ min: 1, max: 1e9 }),
+      }),
+      (g) => {
+        const kshape = g.rank === 1 ? [g.k, g.cin, g.cout] : [g.k, g.k2, g.cin, g.cout];
+        const input = g.rank === 1 ? [g.n, g.cin] : [g.n, g.n2, g.cin];
+        const strides = g.rank === 1 ? [g.s] : [g.s, g.s2];
+        const dilation = g.rank === 1 ? [g.d] : [g.d, g.d2];
+        const keff = kshape.slice(0, g.rank).map((k, i) => (k - 1) * dilation[i] + 1);
+        fc.pre(!(g.padding === 'valid' && keff.some((k, i) => k > input[i])));
+        const values = rand(kshape.reduce((a, b) => a * b, 1), g.seed).map((v) => Math.fround(v * g.scale));
+        const oracle = denseOperatorNorm(values, kshape, input, strides, dilation, g.padding);
+        const kernel = tf.tensor(values, kshape);
+        const applies = denseRouteApplies(convGeometry(kernel, input, { strides, padding: g.padding, dilation }));
+        const before = tf.memory().numTensors;
+        const r = convSpectralNorm(kernel, input, { strides, padding: g.padding, dilation, iterations: 300, tolerance: 1e-7 });
+        expect(tf.memory().numTensors).toBe(before);
+        kernel.dispose();
+        expect(r.upperBound).toBeGreaterThanOrEqual(oracle * (1 - 1e-12));
+        if (applies) {
+          dense++;
+          expect(r.upperBound).toBeLessThanOrEqual(oracle * (1 + 2e-3));
+          if (oracle > 0) ratios.push(r.upperBound / oracle);
+        }
+      },
+    ), { numRuns: 120, seed: 20240917 });
+    expect(dense).toBeGreaterThan(100);
+    console.log(`[convSpectralNorm dense route] upperBound / exact norm ${ratioSummary(ratios)}`);
+  });
+
+  it('the dense matrix bound alone (cross-check, circular included): exact <= bound <= exact (1 + 1e-3)', () => {
+    let seed = 77;
+    for (const padding of ['same', 'valid', 'circular'] as const) {
+      for (const [kshape, input, strides, dilation] of [
+        [[3, 3, 2, 2], [5, 4, 2], [1, 1], [1, 1]],
+        [[3, 2, 2, 3], [6, 5, 2], [2, 3], [2, 1]],
+        [[5, 2, 3], [4, 2], [2], [1]], // kernel longer than the input: circular wraps several taps onto one entry
+        [[3, 1, 2], [7, 1], [3], [3]],
+      ] as [number[], number[], number[], number[]][]) {
+        const rank = kshape.length - 2;
+        const keff = kshape.slice(0, rank).map((k, i) => (k - 1) * dilation[i] + 1);
+        if (padding === 'valid' && keff.some((k, i) => k > input[i])) continue;
+        const values = rand(kshape.reduce((a, b) => a * b, 1), seed++);
+        const oracle = denseOperatorNorm(values, kshape, input, strides, dilation, padding);
+        const kernel = tf.tensor(values, kshape);
+        const geometry = convGeometry(kernel, input, { strides, padding, dilation });
+        kernel.dispose();
+        const m = convDenseMatrix(geometry);
+        expect(m.rows * m.cols).toBe(m.data.length);
+        const b = convDenseUpperBound(geometry, 1e-3).upperBound;
+        const label = `${padding} k${kshape} in${input} s${strides} d${dilation}`;
+        expect(b, label).toBeGreaterThanOrEqual(oracle * (1 - 1e-12));
+        expect(b, label).toBeLessThanOrEqual(oracle * (1 + 1e-3));
+      }
+    }
   });
 });
