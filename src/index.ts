@@ -115,3 +115,8 @@ export type { InformerSplit, InformerSplitOptions, WindowSet, ForecastFeatures }
 export { forecastMetrics } from './data/forecastMetrics.js';
 export { continuityTask, continuityFilter } from './data/continuityTask.js';
 export type { ContinuityTaskOptions, ContinuityTaskData, Continuity } from './data/continuityTask.js';
+
+// Sequence models (issue 4)
+export { MultiHeadAttention, multiHeadAttention, multiHeadSelfAttention, MASK_BIAS, type MultiHeadAttentionConfig, type AttentionWeights, type SelfAttentionOptions } from './models/MultiHeadAttention.js';
+export { TransformerEncoder, transformerEncoder, layerNorm, type TransformerEncoderConfig, type NormPlacement, type FeedForwardActivation } from './models/TransformerEncoder.js';
+export { PositionalEncoding, positionalEncoding, sinusoidalPositions, type PositionalEncodingConfig, type PositionalKind } from './models/positionalEncoding.js';
