@@ -68,7 +68,7 @@ describe('buildSequenceModel (s4d) on wasm', () => {
 
   it('rejects bad options with LipkitErrors naming the field', () => {
     const ok: SequenceModelOptions = { model: 's4d', input: 'continuous', length: L, task: { kind: 'classification', classes: 2 } };
-    const bad: Array<[Partial<SequenceModelOptions> & Record<string, unknown>, string]> = [
+    const bad: Array<[Record<string, unknown>, string]> = [
       [{ model: 'transformer' }, 'options.model'], [{ input: 'images' }, 'options.input'], [{ length: 1 }, 'options.length'],
       [{ width: 0 }, 'options.width'], [{ depth: 1.5 }, 'options.depth'], [{ embedding: 'fft' }, 'options.embedding'],
       [{ task: { kind: 'regression' } }, 'options.task'], [{ input: 'tokens' }, 'options.vocabulary'],
