@@ -1,8 +1,6 @@
 // Causal convolution of the S4D layer on wasm: Toeplitz (gather + batched matMul) vs depthwise
 // convolution, forward + backward, median of 5 after warm-up. Run: npx tsx bench/s4dConvolution.ts
-import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../src/backend/setBackend.js';
-import { causalConvolution, type CausalConvolutionMethod } from '../src/models/causalConvolution.js';
+import { tf, setBackend, causalConvolution, type CausalConvolutionMethod } from 'lipkit';
 
 const backend = (process.argv[2] as 'wasm' | 'cpu' | undefined) ?? 'wasm';
 await setBackend(backend);

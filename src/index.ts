@@ -120,3 +120,9 @@ export type { ContinuityTaskOptions, ContinuityTaskData, Continuity } from './da
 export { MultiHeadAttention, multiHeadAttention, multiHeadSelfAttention, MASK_BIAS, type MultiHeadAttentionConfig, type AttentionWeights, type SelfAttentionOptions } from './models/MultiHeadAttention.js';
 export { TransformerEncoder, transformerEncoder, layerNorm, type TransformerEncoderConfig, type NormPlacement, type FeedForwardActivation } from './models/TransformerEncoder.js';
 export { PositionalEncoding, positionalEncoding, sinusoidalPositions, type PositionalEncodingConfig, type PositionalKind } from './models/positionalEncoding.js';
+export { S4D, s4d, type S4DConfig, type S4DActivation } from './models/S4D.js';
+export { s4dKernel, s4dInitialParameters, type S4DInit, type S4DParameters, type S4DInitOptions } from './models/s4dKernel.js';
+export { causalConvolution, type CausalConvolutionMethod } from './models/causalConvolution.js';
+export { convEmbedding, tokenEmbedding, type ConvEmbeddingOptions, type TokenEmbeddingOptions } from './models/ConvEmbedding.js';
+export { classificationHead, forecastingHead, MaskedMeanPooling, LastTimeStep, type ClassificationHeadOptions, type ForecastingHeadOptions } from './models/heads.js';
+export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from './models/buildSequenceModel.js';
