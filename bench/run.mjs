@@ -12,7 +12,7 @@ import {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-function medianMs(fn, { warmup = 3, reps = 10 } = {}) {
+function medianMs(fn, { warmup = 5, reps = 15 } = {}) {
   for (let i = 0; i < warmup; i++) fn();
   const times = [];
   for (let i = 0; i < reps; i++) {

@@ -14,12 +14,26 @@ import { constantMask, unbroadcast } from './constantMask.js';
  *   softmax: dz = y (g - sum(g y)),  logSoftmax: dz = g - sum(g) softmax(z).
  */
 
-function unary(kernelName: string, derivative: (x: tf.Tensor) => tf.Tensor): tf.GradConfig {
+/**
+ * A unary op's gradient `dy * f'(x)`. When no gradient tape is recording (the outermost
+ * backward pass, `gradientDepth` 0: nothing will differentiate these ops again), `f'` is
+ * taken from the saved output as TF.js does (no recomputation: cheaper); while a tape records
+ * (a nested gradient), from the saved input with differentiable ops (exact to every order).
+ */
+function unary(kernelName: string, derivative: (x: tf.Tensor) => tf.Tensor, fromOutput: (y: tf.Tensor) => tf.Tensor): tf.GradConfig {
   return {
     kernelName,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, derivative(saved[0])) }),
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => ({
+      x: () => tf.mul(dy as tf.Tensor, tapeRecording() ? derivative(saved[0]) : fromOutput(saved[1])),
+    }),
   };
+}
+
+/** Whether ops run now are recorded for a later differentiation (TF.js's `isTapeOn`). */
+function tapeRecording(): boolean {
+  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
 }
 
 const powGrad: tf.GradConfig = {
@@ -70,13 +84,14 @@ const logSoftmaxGrad: tf.GradConfig = {
 
 /** Exact-to-all-orders gradients of Tanh, Sigmoid, Exp, Elu, Pow, Softmax, LogSoftmax (formulas above). */
 export const smoothGradients: readonly tf.GradConfig[] = [
-  unary(tf.Tanh, (x) => tf.sub(1, tf.square(tf.tanh(x)))),
+  unary(tf.Tanh, (x) => tf.sub(1, tf.square(tf.tanh(x))), (y) => tf.sub(1, tf.square(y))),
   unary(tf.Sigmoid, (x) => {
     const s = tf.sigmoid(x);
     return tf.mul(s, tf.sub(1, s));
-  }),
-  unary(tf.Exp, (x) => tf.exp(x)),
-  unary(tf.Elu, (x) => tf.exp(tf.minimum(x, 0))),
+  }, (y) => tf.mul(y, tf.sub(1, y))),
+  unary(tf.Exp, (x) => tf.exp(x), (y) => y),
+  // elu(x) = x for x > 0, exp(x) - 1 otherwise, so elu'(x) = 1 where y > 0 and y + 1 elsewhere.
+  unary(tf.Elu, (x) => tf.exp(tf.minimum(x, 0)), (y) => tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1))),
   powGrad,
   softmaxGrad,
   logSoftmaxGrad,
