@@ -1,4 +1,5 @@
 import { checkNumber } from '../util/validate.js';
+import { GAUSSIAN_SALT, mulberry32 } from '../util/random.js';
 
 /** A seeded pseudo-random source (mulberry32), identical on every platform for the same seed. */
 export interface Rng {
@@ -17,14 +18,8 @@ export interface Rng {
  */
 export function createRng(seed: number, name = 'options.seed'): Rng {
   checkNumber(name, seed, { integer: true });
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const bits = mulberry32(seed, GAUSSIAN_SALT);
+  const uniform = (): number => (bits() + 0.5) / 4294967296;
   return {
     uniform,
     int: (lo, hi) => lo + Math.floor(uniform() * (hi - lo + 1)),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { seededGaussian } from '../util/random.js';
+import { seededGaussian, seededUniform } from '../util/random.js';
 
 /** Initialization of the diagonal state matrix A (Gu et al. 2022, Section 4). */
 export type S4DInit = 'lin' | 'inv';
@@ -31,19 +31,7 @@ export interface S4DInitOptions {
   seed?: number;
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function seededUniform(length: number, seed: number): Float64Array {
-  let state = (seed ^ 0x85ebca6b) >>> 0;
-  const out = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
+export { seededUniform };
 
 /** Checks the state size (even, >= 2) and returns the number of conjugate pairs N/2. */
 export function checkStateSize(name: string, stateSize: unknown): number {

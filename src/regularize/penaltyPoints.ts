@@ -3,6 +3,7 @@ import { LipkitError } from '../util/errors.js';
 import { seededNormal } from '../util/random.js';
 import { checkNumber } from '../util/validate.js';
 import { checkChoice, checkInputTensor } from './checks.js';
+import { seededUniform as seededUniform64 } from '../util/random.js';
 
 /** Where a gradient penalty is evaluated: at the data, at random interpolates with a second batch (WGAN-GP), or at Gaussian perturbations. */
 export type PenaltyMode = 'data' | 'interpolate' | 'perturb';
@@ -25,18 +26,9 @@ export interface PenaltyPointOptions {
   seed?: number;
 }
 
-/** Deterministic uniform [0, 1) values (mulberry32). */
+/** Deterministic uniform [0, 1) values as float32 (see `seededUniform` in src/util/random.ts). */
 export function seededUniform(length: number, seed: number): Float32Array {
-  let state = (seed ^ 0x85ebca6b) >>> 0;
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
+  return Float32Array.from(seededUniform64(length, seed));
 }
 
 /** Validated seed (an integer) or undefined. */
