@@ -72,15 +72,10 @@ export function convAxis(n: number, k: number, s: number, padding: ConvPadding):
 }
 
 /**
- * Validates a conv kernel, the input shape and the geometry options, and returns the
- * normalized geometry. Every error is a LipkitError naming `kernel`, `inputShape` or
- * the option field.
+ * Validates a conv1d `[k, cin, cout]` or conv2d `[kh, kw, cin, cout]` kernel against an input
+ * shape `[length, cin]` / `[h, w, cin]` (batch excluded); errors name `kernel` or `inputShape`.
  */
-export function convGeometry(
-  kernel: tf.Tensor,
-  inputShape: number[],
-  options: { strides?: number | number[]; padding?: ConvPadding; dilation?: number | number[] },
-): ConvGeometry {
+export function checkConvKernel(kernel: tf.Tensor, inputShape: number[]): { rank: 1 | 2; cin: number; cout: number } {
   if (!(kernel instanceof tf.Tensor)) throw new LipkitError('kernel', 'must be a tf.Tensor');
   if (kernel.rank !== 3 && kernel.rank !== 4) {
     throw new LipkitError('kernel', `must have rank 3 ([k, cin, cout], conv1d) or 4 ([kh, kw, cin, cout], conv2d), got shape [${kernel.shape.join(', ')}]`);
@@ -97,6 +92,20 @@ export function convGeometry(
   if (inputShape[rank] !== cin) {
     throw new LipkitError('inputShape', `has ${inputShape[rank]} channels but the kernel expects cin = ${cin} (kernel shape [${kernel.shape.join(', ')}])`);
   }
+  return { rank, cin, cout };
+}
+
+/**
+ * Validates a conv kernel, the input shape and the geometry options, and returns the
+ * normalized geometry. Every error is a LipkitError naming `kernel`, `inputShape` or
+ * the option field.
+ */
+export function convGeometry(
+  kernel: tf.Tensor,
+  inputShape: number[],
+  options: { strides?: number | number[]; padding?: ConvPadding; dilation?: number | number[] },
+): ConvGeometry {
+  const { rank, cin, cout } = checkConvKernel(kernel, inputShape);
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
   if (inputSize > MAX_ELEMENTS) throw new LipkitError('inputShape', `has ${inputSize} elements, more than ${MAX_ELEMENTS}`);
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { convAxis, MAX_ELEMENTS, type ConvAxis } from './convGeometry.js';
+import { checkConvKernel, convAxis, type ConvAxis } from './convGeometry.js';
 import type { TensorOperator } from './powerStep.js';
 
 /** Geometry options of `convKernelOperator` (tfjs-layers semantics). */
@@ -44,21 +44,7 @@ type Pads = [[number, number], [number, number], [number, number], [number, numb
  * `options.strides` or `options.padding` for bad input. Does not read the kernel's values.
  */
 export function convKernelOperator(kernel: tf.Tensor, inputShape: number[], options: ConvKernelOperatorOptions = {}): ConvKernelOperator {
-  if (!(kernel instanceof tf.Tensor)) throw new LipkitError('kernel', 'must be a tf.Tensor');
-  if (kernel.rank !== 3 && kernel.rank !== 4) {
-    throw new LipkitError('kernel', `must have rank 3 ([k, cin, cout], conv1d) or 4 ([kh, kw, cin, cout], conv2d), got shape [${kernel.shape.join(', ')}]`);
-  }
-  if (kernel.size === 0) throw new LipkitError('kernel', `must not be empty, got shape [${kernel.shape.join(', ')}]`);
-  const rank = kernel.rank - 2;
-  if (!Array.isArray(inputShape) || inputShape.length !== rank + 1) {
-    throw new LipkitError('inputShape', `must be [${rank === 1 ? 'length' : 'height, width'}, cin] (batch excluded) for a rank-${kernel.rank} kernel, got ${JSON.stringify(inputShape)}`);
-  }
-  inputShape.forEach((v, i) => checkNumber(`inputShape[${i}]`, v, { min: 1, integer: true, max: MAX_ELEMENTS }));
-  const cin = kernel.shape[rank];
-  const cout = kernel.shape[rank + 1];
-  if (inputShape[rank] !== cin) {
-    throw new LipkitError('inputShape', `has ${inputShape[rank]} channels but the kernel expects cin = ${cin} (kernel shape [${kernel.shape.join(', ')}])`);
-  }
+  const { rank, cin, cout } = checkConvKernel(kernel, inputShape);
   const padding = options.padding ?? 'valid';
   if (padding !== 'same' && padding !== 'valid') {
     throw new LipkitError('options.padding', `must be 'same' or 'valid', got ${JSON.stringify(padding)}`);
