@@ -148,8 +148,10 @@ describe('constraint serialization', () => {
     // identical; the caps and Bjorck are not idempotent and would move the loaded weights slightly.
     const model = mlp(() => lipschitzProjection({ maxNorm: 0.8 }));
     const m2 = tfl.sequential();
-    m2.add(tfl.layers.dense({ inputShape: [4], units: 8, kernelConstraint: spectralNormalize({ target: 2 }), biasConstraint: tfl.constraints.nonNeg() }));
-    m2.add(tfl.layers.dense({ units: 3, kernelConstraint: lipschitzProjection({ maxNorm: 0.5, inputShape: undefined }) }));
+    // Seeded: with an unseeded start the 20 warm-up power steps sometimes leave sigma outside the
+    // no-op tolerance, and loading then moves the weights (a documented limitation, not tested here).
+    m2.add(tfl.layers.dense({ inputShape: [4], units: 8, kernelConstraint: spectralNormalize({ target: 2 }), biasConstraint: tfl.constraints.nonNeg(), kernelInitializer: tfl.initializers.glorotNormal({ seed: 41 }) }));
+    m2.add(tfl.layers.dense({ units: 3, kernelConstraint: lipschitzProjection({ maxNorm: 0.5, inputShape: undefined }), kernelInitializer: tfl.initializers.glorotNormal({ seed: 42 }) }));
     const x = tf.randomNormal([5, 4], 0, 1, 'float32', 40);
     for (const m of [model, m2]) {
       for (let i = 0; i < 20; i++) applyConstraints(m); // warm-up, as after training
