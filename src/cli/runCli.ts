@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { LipkitError } from '../util/errors.js';
 import { certifyCommand } from './certifyCommand.js';
+import { studyCommand } from './studyCommand.js';
 
 /** Where the CLI writes: text sinks for standard output and standard error. */
 export interface CliIO {
@@ -49,8 +50,11 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       writeErr: (s) => io.stderr(s),
       outputError: () => { /* reported below, as one line */ },
     });
-  const commands = [certifyCommand(io)];
-  for (const c of commands) program.addCommand(c.copyInheritedSettings(program));
+  const commands = [certifyCommand(io), studyCommand(io)];
+  for (const c of commands) {
+    program.addCommand(c.copyInheritedSettings(program));
+    for (const sub of c.commands) sub.copyInheritedSettings(c);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { lipReg } from '../../regularize/lipReg.js';
+import { sequenceLipschitz } from '../../estimate/sequenceLipschitz.js';
+import { mulberry32 } from '../../util/random.js';
+import { validateRunSpec, type RunSpec, type RunSizes } from './spec.js';
+import { buildStudyData, type StudyData, type StudySplit } from './studyData.js';
+import { buildStudyModel } from './studyModel.js';
+
+/** Per-epoch curves of a run (null where a value was not finite). */
+export interface RunCurves {
+  /** Mean training objective per epoch: task loss + lambda * L_Lip(e). */
+  loss: (number | null)[];
+  /** Mean training task loss per epoch (without the regularizer term). */
+  taskLoss: (number | null)[];
+  /** L_Lip(e) of the embedding output on the validation set (mean over batches). */
+  lipReg: (number | null)[];
+  /** L_f(e) = max_k ||e_{k+1} - e_k||_2, averaged over validation sequences (`sequenceLipschitz`). */
+  lf: (number | null)[];
+  /** Validation metric (MSE or accuracy). */
+  validation: (number | null)[];
+}
+
+/** One run's record, as written to results.json. */
+export interface RunRecord {
+  task: RunSpec['task'];
+  model: RunSpec['model'];
+  arm: string;
+  lambda: number;
+  seed: number;
+  sizes: RunSizes;
+  metric: 'mse' | 'accuracy';
+  higherIsBetter: boolean;
+  /** Values after the last completed epoch (null when not finite). */
+  metrics: { validation: number | null; lipReg: number | null; lf: number | null; loss: number | null };
+  curves: RunCurves;
+  /** True when a training loss or a validation output became NaN/Inf; training then stops. */
+  diverged: boolean;
+  backend: string;
+  seconds: number;
+}
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function batchTensors(split: StudySplit, data: StudyData, idx: number[]): tf.Tensor[] {
+  const L = data.length;
+  const n = idx.length;
+  if (data.input === 'tokens') {
+    const ids = new Int32Array(n * L);
+    const mask = new Float32Array(n * L);
+    idx.forEach((j, r) => { ids.set(split.inputs.subarray(j * L, (j + 1) * L), r * L); mask.set((split.mask as Float32Array).subarray(j * L, (j + 1) * L), r * L); });
+    const labels = Int32Array.from(idx, (j) => split.targets[j]);
+    return [tf.tensor2d(Float32Array.from(ids), [n, L]), tf.tensor2d(mask, [n, L]), tf.oneHot(tf.tensor1d(labels, 'int32'), data.classes ?? 2)];
+  }
+  const x = new Float32Array(n * L);
+  const y = new Float32Array(n * L);
+  idx.forEach((j, r) => { x.set(split.inputs.subarray(j * L, (j + 1) * L), r * L); y.set((split.targets as Float32Array).subarray(j * L, (j + 1) * L), r * L); });
+  return [tf.tensor3d(x, [n, L, 1]), tf.tensor3d(y, [n, L, 1])];
+}
+
+/** Task loss and embedding output of a batch: [input(s)..., target]. */
+function forward(model: tfl.LayersModel, data: StudyData, t: tf.Tensor[], training: boolean): { loss: tf.Scalar; out: tf.Tensor; emb: tf.Tensor } {
+  const inputs = t.slice(0, t.length - 1);
+  const target = t[t.length - 1];
+  const [out, emb] = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training }) as tf.Tensor[];
+  const loss = data.kind === 'classification'
+    ? tf.losses.softmaxCrossEntropy(target, out) as tf.Scalar
+    : tf.mean(tf.square(tf.sub(out, target))) as tf.Scalar;
+  return { loss, out, emb };
+}
+
+function evaluate(model: tfl.LayersModel, data: StudyData, batchSize: number): { metric: number; lipReg: number; lf: number } {
+  const split = data.validation;
+  let metricSum = 0;
+  let lipSum = 0;
+  let lfSum = 0;
+  for (let from = 0; from < split.count; from += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, split.count - from) }, (_, i) => from + i);
+    const r = tf.tidy(() => {
+      const t = batchTensors(split, data, idx);
+      const { out, emb } = forward(model, data, t, false);
+      const target = t[t.length - 1];
+      const m = data.kind === 'classification'
+        ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(target, 1)), 'float32'))
+        : tf.mul(tf.mean(tf.square(tf.sub(out, target))), idx.length);
+      const lip = tf.mul(lipReg(emb, { skipChecks: true }), idx.length);
+      const values = tf.stack([m, lip]).dataSync();
+      const finite = Number.isFinite(values[0]) && Number.isFinite(values[1]);
+      const lf = finite ? sequenceLipschitz(emb as tf.Tensor3D).perSequence.reduce((a, b) => a + b, 0) : NaN;
+      return [values[0], values[1], lf];
+    });
+    metricSum += r[0];
+    lipSum += r[1];
+    lfSum += r[2];
+  }
+  return { metric: metricSum / split.count, lipReg: lipSum / split.count, lf: lfSum / split.count };
+}
+
+/**
+ * One independent run of the continuity study (synchronous; uses the active tfjs backend):
+ * builds the data and the model of `spec`, trains with Adam on
+ *
+ *   task loss + lambda * L_Lip(e),   e the embedding output, lambda signed by the arm
+ *
+ * (`lipReg` of Qu et al., ICLR 2023: + for SSM arms, - for Transformer+Lip, the opposite for
+ * the wrong-sign controls, 0 for unregularized arms), and after each epoch measures the
+ * validation metric, L_Lip(e) and L_f(e) (`sequenceLipschitz`, an exact per-sample value).
+ * A NaN/Inf training loss or validation value marks the run `diverged` and stops training;
+ * the record is returned, never dropped. Leaves no tensors behind.
+ */
+export function runOne(specInput: RunSpec): RunRecord {
+  const spec = validateRunSpec(specInput);
+  const start = performance.now();
+  const data = buildStudyData(spec);
+  const { batchSize, epochs, learningRate } = spec.sizes;
+  const curves: RunCurves = { loss: [], taskLoss: [], lipReg: [], lf: [], validation: [] };
+  let diverged = false;
+  const model = buildStudyModel(spec, data);
+  const optimizer = tf.train.adam(learningRate);
+  const next = mulberry32(spec.seed + 7);
+  try {
+    for (let epoch = 0; epoch < epochs && !diverged; epoch++) {
+      const order = Array.from({ length: data.train.count }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor((next() / 4294967296) * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+      let lossSum = 0;
+      let taskSum = 0;
+      for (let from = 0; from < order.length; from += batchSize) {
+        const idx = order.slice(from, from + batchSize);
+        let taskLoss: tf.Scalar | null = null;
+        const [total, task] = tf.tidy(() => {
+          const t = batchTensors(data.train, data, idx);
+          const cost = optimizer.minimize(() => {
+            const f = forward(model, data, t, true);
+            taskLoss = tf.keep(f.loss);
+            return spec.lambda === 0 ? f.loss : tf.add(f.loss, tf.mul(spec.lambda, lipReg(f.emb, { skipChecks: true }))) as tf.Scalar;
+          }, true) as tf.Scalar;
+          return [cost.dataSync()[0], (taskLoss as unknown as tf.Scalar).dataSync()[0]];
+        });
+        (taskLoss as tf.Scalar | null)?.dispose();
+        if (!Number.isFinite(total) || !Number.isFinite(task)) { diverged = true; lossSum = NaN; taskSum = NaN; break; }
+        lossSum += total * idx.length;
+        taskSum += task * idx.length;
+      }
+      curves.loss.push(finiteOrNull(lossSum / data.train.count));
+      curves.taskLoss.push(finiteOrNull(taskSum / data.train.count));
+      const ev = diverged ? { metric: NaN, lipReg: NaN, lf: NaN } : evaluate(model, data, batchSize);
+      if (!Number.isFinite(ev.metric) || !Number.isFinite(ev.lipReg) || !Number.isFinite(ev.lf)) diverged = true;
+      curves.validation.push(finiteOrNull(ev.metric));
+      curves.lipReg.push(finiteOrNull(ev.lipReg));
+      curves.lf.push(finiteOrNull(ev.lf));
+    }
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  const last = <T>(a: T[]): T => a[a.length - 1];
+  return {
+    task: spec.task, model: spec.model, arm: spec.arm, lambda: spec.lambda, seed: spec.seed, sizes: spec.sizes,
+    metric: data.metric, higherIsBetter: data.higherIsBetter,
+    metrics: { validation: last(curves.validation), lipReg: last(curves.lipReg), lf: last(curves.lf), loss: last(curves.loss) },
+    curves, diverged, backend: tf.getBackend(), seconds: (performance.now() - start) / 1000,
+  };
+}

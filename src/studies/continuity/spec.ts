@@ -1,0 +1,128 @@
+import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
+
+/** Tasks of the continuity study: the Figure 1 task at high / low input continuity, and ListOps. */
+export const STUDY_TASKS = ['fig1-high', 'fig1-low', 'listops'] as const;
+export type StudyTask = (typeof STUDY_TASKS)[number];
+
+/** Sequence models of the study. */
+export const STUDY_MODELS = ['s4d', 'transformer'] as const;
+export type StudyModel = (typeof STUDY_MODELS)[number];
+
+/**
+ * One arm of the study: model, embedding ('linear': a Dense projection / the token table only;
+ * 'conv': the paper's 1-D conv "Emb"), and the sign of the Lipschitz regularizer on the
+ * embedding output (0: none). `baseline` is the arm a regularized arm is compared with;
+ * `expectBetter` is the paper's claim: the right sign (+ for SSMs, - for Transformers) improves
+ * the validation metric, the wrong-sign controls do not.
+ */
+export interface ArmDefinition {
+  name: string;
+  model: StudyModel;
+  embedding: 'linear' | 'conv';
+  sign: -1 | 0 | 1;
+  baseline?: string;
+  expectBetter?: boolean;
+}
+
+/** The arms of "Data Continuity Matters" (Qu et al., ICLR 2023) plus the wrong-sign controls. */
+export const STUDY_ARMS: readonly ArmDefinition[] = [
+  { name: 'SSM', model: 's4d', embedding: 'linear', sign: 0 },
+  { name: 'SSM+Emb', model: 's4d', embedding: 'conv', sign: 0 },
+  { name: 'SSM+Emb+Lip', model: 's4d', embedding: 'conv', sign: 1, baseline: 'SSM+Emb', expectBetter: true },
+  { name: 'SSM+Emb+LipWrongSign', model: 's4d', embedding: 'conv', sign: -1, baseline: 'SSM+Emb', expectBetter: false },
+  { name: 'Transformer', model: 'transformer', embedding: 'conv', sign: 0 },
+  { name: 'Transformer+Lip', model: 'transformer', embedding: 'conv', sign: -1, baseline: 'Transformer', expectBetter: true },
+  { name: 'Transformer+LipWrongSign', model: 'transformer', embedding: 'conv', sign: 1, baseline: 'Transformer', expectBetter: false },
+];
+
+/** Sizes and training settings of one run. */
+export interface RunSizes {
+  /** Training / validation sequences. */
+  train: number;
+  validation: number;
+  /** Sequence length (Figure 1 task) or maximum expression length (ListOps). */
+  length: number;
+  /** Shortest ListOps expression (tokens). */
+  minLength: number;
+  /** Model width H, blocks, S4D state size, attention heads. */
+  width: number;
+  depth: number;
+  stateSize: number;
+  heads: number;
+  batchSize: number;
+  epochs: number;
+  learningRate: number;
+}
+
+/** One independent run: task, arm (which fixes the model), signed lambda, seed, sizes. */
+export interface RunSpec {
+  task: StudyTask;
+  model: StudyModel;
+  arm: string;
+  /** Signed weight: loss + lambda * L_Lip(embedding output); its sign must match the arm's. */
+  lambda: number;
+  seed: number;
+  sizes: RunSizes;
+}
+
+/** The arm definition of `name`, or a LipkitError naming `field`. */
+export function armDefinition(name: unknown, field = 'spec.arm'): ArmDefinition {
+  const arm = STUDY_ARMS.find((a) => a.name === name);
+  if (arm === undefined) throw new LipkitError(field, `unknown arm ${JSON.stringify(name)}; known: ${STUDY_ARMS.map((a) => a.name).join(', ')}`);
+  return arm;
+}
+
+/** Checks that `value` is one of `allowed` (LipkitError naming `field`). */
+export function checkName<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new LipkitError(field, `unknown name ${JSON.stringify(value)}; known: ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Validates run sizes (positive integers, learning rate > 0); errors name `prefix.field`. */
+export function checkSizes(sizes: unknown, prefix = 'spec.sizes'): RunSizes {
+  if (sizes === null || typeof sizes !== 'object') throw new LipkitError(prefix, 'must be an object');
+  const s = sizes as Record<string, unknown>;
+  const int = (k: keyof RunSizes, min: number): number => checkNumber(`${prefix}.${k}`, s[k], { min, integer: true, max: 1e7 });
+  const out: RunSizes = {
+    train: int('train', 1), validation: int('validation', 1), length: int('length', 2), minLength: int('minLength', 1),
+    width: int('width', 1), depth: int('depth', 1), stateSize: int('stateSize', 2), heads: int('heads', 1),
+    batchSize: int('batchSize', 1), epochs: int('epochs', 1),
+    learningRate: checkNumber(`${prefix}.learningRate`, s.learningRate, { min: 0, exclusiveMin: true, max: 10 }),
+  };
+  if (out.stateSize % 2 !== 0) throw new LipkitError(`${prefix}.stateSize`, `must be even, got ${out.stateSize}`);
+  if (out.width % out.heads !== 0) throw new LipkitError(`${prefix}.heads`, `must divide width ${out.width}, got ${out.heads}`);
+  if (out.minLength > out.length) throw new LipkitError(`${prefix}.minLength`, `must be <= length ${out.length}, got ${out.minLength}`);
+  return out;
+}
+
+/**
+ * Validates a run spec: known task, model and arm, the arm's model, and a lambda whose sign
+ * matches the arm (0 for unregularized arms, > 0 for '+' arms, < 0 for '-' arms). Every error is
+ * a LipkitError naming the field (`spec.task`, `spec.model`, `spec.arm`, `spec.lambda`, ...).
+ */
+export function validateRunSpec(spec: unknown): RunSpec {
+  if (spec === null || typeof spec !== 'object') throw new LipkitError('spec', 'must be an object');
+  const s = spec as Record<string, unknown>;
+  const task = checkName('spec.task', s.task, STUDY_TASKS);
+  const model = checkName('spec.model', s.model, STUDY_MODELS);
+  const arm = armDefinition(s.arm);
+  if (arm.model !== model) throw new LipkitError('spec.model', `arm ${arm.name} uses model '${arm.model}', got '${model}'`);
+  const lambda = checkNumber('spec.lambda', s.lambda);
+  checkLambdaSign(arm, lambda, 'spec.lambda');
+  const seed = checkNumber('spec.seed', s.seed, { min: 0, max: 2 ** 31 - 1, integer: true });
+  return { task, model, arm: arm.name, lambda, seed, sizes: checkSizes(s.sizes) };
+}
+
+/** LipkitError naming `field` unless sign(lambda) equals the arm's regularizer sign. */
+export function checkLambdaSign(arm: ArmDefinition, lambda: number, field: string): void {
+  if (arm.sign === 0 && lambda !== 0) {
+    throw new LipkitError(field, `arm ${arm.name} has no Lipschitz regularizer, so lambda must be 0, got ${lambda}`);
+  }
+  if (arm.sign !== 0 && Math.sign(lambda) !== arm.sign) {
+    const want = arm.sign > 0 ? 'positive (loss + lambda L_Lip)' : 'negative (loss - |lambda| L_Lip)';
+    throw new LipkitError(field, `arm ${arm.name} needs a ${want} lambda, got ${lambda}; the opposite sign is a separate control arm`);
+  }
+}

@@ -1,0 +1,58 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { S4D } from '../../models/S4D.js';
+import { transformerEncoder } from '../../models/TransformerEncoder.js';
+import { convEmbedding, tokenEmbedding } from '../../models/ConvEmbedding.js';
+import { classificationHead } from '../../models/heads.js';
+import { armDefinition, type RunSpec } from './spec.js';
+import type { StudyData } from './studyData.js';
+
+/**
+ * The model of one run, a functional tfjs-layers model with two outputs: the prediction and the
+ * embedding output e (where the study puts the Lipschitz regularizer and measures L_Lip, L_f):
+ *
+ *   tokens -> token table; then 'linear' arms: e = Dense(x) (continuous) or the table output;
+ *   'conv' arms: e = Conv1D_k3(.) (the paper's "Emb")
+ *   s4d: h = e; per block h = h + S4D(LayerNorm(h)); h = LayerNorm(h)
+ *   transformer: h = TransformerEncoder(e) (sinusoidal positions, post-LN)
+ *   regression: y = Dense_1(h) per step; classification: logits = Dense(masked mean_t h)
+ *
+ * Initializers are seeded from spec.seed (deterministic up to floating-point reduction order).
+ */
+export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel {
+  const arm = armDefinition(spec.arm);
+  const { width, depth, stateSize, heads } = spec.sizes;
+  const seed = spec.seed * 100 + 1;
+  const glorot = (k: number): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed: seed + k });
+  const inputs: tfl.SymbolicTensor[] = [];
+  let h: tfl.SymbolicTensor;
+  if (data.input === 'tokens') {
+    inputs.push(tfl.input({ shape: [data.length] }));
+    h = tokenEmbedding({ vocabulary: data.vocabulary ?? 1, width, seed: seed + 2 }).apply(inputs[0]) as tfl.SymbolicTensor;
+  } else {
+    inputs.push(tfl.input({ shape: [data.length, 1] }));
+    h = arm.embedding === 'linear'
+      ? tfl.layers.dense({ units: width, kernelInitializer: glorot(3) }).apply(inputs[0]) as tfl.SymbolicTensor
+      : inputs[0];
+  }
+  if (arm.embedding === 'conv') h = convEmbedding({ filters: width, kernelSize: 3, seed: seed + 4 }).apply(h) as tfl.SymbolicTensor;
+  const embedding = h;
+  if (spec.model === 's4d') {
+    for (let i = 0; i < depth; i++) {
+      const z = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+      const y = new S4D({ stateSize, seed: seed + 10 + i }).apply(z) as tfl.SymbolicTensor;
+      h = tfl.layers.add().apply([h, y]) as tfl.SymbolicTensor;
+    }
+    h = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+  } else {
+    h = transformerEncoder({ depth, heads, ffUnits: 2 * width, seed: seed + 20 }).apply(h) as tfl.SymbolicTensor;
+  }
+  let out: tfl.SymbolicTensor;
+  if (data.kind === 'classification') {
+    const mask = tfl.input({ shape: [data.length] });
+    inputs.push(mask);
+    out = classificationHead(h, { classes: data.classes ?? 2, mask });
+  } else {
+    out = tfl.layers.dense({ units: 1, kernelInitializer: glorot(5) }).apply(h) as tfl.SymbolicTensor;
+  }
+  return tfl.model({ inputs, outputs: [out, embedding] });
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { LipkitError } from '../../../src/util/errors.js';
+import { validateRunSpec, STUDY_ARMS, type RunSpec } from '../../../src/studies/continuity/spec.js';
+import { expandPlan, presetPlan, validatePlan } from '../../../src/studies/continuity/plan.js';
+
+const sizes = { train: 8, validation: 4, length: 16, minLength: 4, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 1e-3 };
+const good: RunSpec = { task: 'fig1-high', model: 's4d', arm: 'SSM+Emb+Lip', lambda: 2, seed: 0, sizes };
+
+function errorField(f: () => unknown): string {
+  try { f(); } catch (e) { expect(e).toBeInstanceOf(LipkitError); return (e as LipkitError).message; }
+  throw new Error('did not throw');
+}
+
+describe('validateRunSpec', () => {
+  it('accepts a well-formed spec and returns it', () => {
+    expect(validateRunSpec(good)).toEqual(good);
+  });
+  it('rejects unknown task, model and arm names, naming the field', () => {
+    expect(errorField(() => validateRunSpec({ ...good, task: 'mnist' }))).toMatch(/spec\.task/);
+    expect(errorField(() => validateRunSpec({ ...good, model: 'lstm' }))).toMatch(/spec\.model/);
+    expect(errorField(() => validateRunSpec({ ...good, arm: 'SSM+Lip' }))).toMatch(/spec\.arm/);
+    expect(errorField(() => validateRunSpec({ ...good, arm: 'Transformer' , lambda: 0 }))).toMatch(/spec\.model/);
+  });
+  it('rejects a lambda sign contradicting the arm', () => {
+    expect(errorField(() => validateRunSpec({ ...good, lambda: -1 }))).toMatch(/spec\.lambda/);
+    expect(errorField(() => validateRunSpec({ ...good, lambda: 0 }))).toMatch(/spec\.lambda/);
+    expect(errorField(() => validateRunSpec({ ...good, model: 'transformer', arm: 'Transformer+Lip', lambda: 1 }))).toMatch(/spec\.lambda/);
+    expect(errorField(() => validateRunSpec({ ...good, arm: 'SSM', lambda: 1 }))).toMatch(/spec\.lambda/);
+    expect(validateRunSpec({ ...good, model: 'transformer', arm: 'Transformer+Lip', lambda: -1 }).lambda).toBe(-1);
+    expect(validateRunSpec({ ...good, arm: 'SSM+Emb+LipWrongSign', lambda: -4 }).lambda).toBe(-4);
+  });
+  it('rejects bad sizes and seeds', () => {
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, length: 1 } }))).toMatch(/spec\.sizes\.length/);
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, stateSize: 3 } }))).toMatch(/spec\.sizes\.stateSize/);
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, heads: 3 } }))).toMatch(/spec\.sizes\.heads/);
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, learningRate: NaN } }))).toMatch(/spec\.sizes\.learningRate/);
+    expect(errorField(() => validateRunSpec({ ...good, seed: -1 }))).toMatch(/spec\.seed/);
+    expect(errorField(() => validateRunSpec(null))).toMatch(/spec/);
+  });
+});
+
+describe('plans', () => {
+  it('expands unregularized arms once and regularized arms per lambda with the arm sign', () => {
+    const plan = presetPlan('quick', { tasks: ['fig1-low'], lambdas: [0, 1, 2], seeds: [0, 3] });
+    const runs = expandPlan(plan);
+    // per seed: 3 unregularized arms + 4 regularized arms x 2 lambdas
+    expect(runs.length).toBe(2 * (3 + 4 * 2));
+    for (const r of runs) {
+      const arm = STUDY_ARMS.find((a) => a.name === r.arm)!;
+      expect(Math.sign(r.lambda)).toBe(arm.sign);
+      expect(r.model).toBe(arm.model);
+      expect(() => validateRunSpec(r)).not.toThrow();
+    }
+    expect(runs.filter((r) => r.arm === 'Transformer+Lip').map((r) => r.lambda).sort((a, b) => a - b)).toEqual([-2, -2, -1, -1]);
+  });
+  it('rejects unknown names, negative lambdas and plans without the lambdas an arm needs', () => {
+    const plan = presetPlan('quick');
+    expect(errorField(() => validatePlan({ ...plan, tasks: ['fig2'] as never }))).toMatch(/plan\.tasks/);
+    expect(errorField(() => validatePlan({ ...plan, arms: ['SSM', 'RNN'] }))).toMatch(/plan\.arms/);
+    expect(errorField(() => validatePlan({ ...plan, lambdas: [-1, 0] }))).toMatch(/plan\.lambdas/);
+    expect(errorField(() => validatePlan({ ...plan, lambdas: [1] }))).toMatch(/plan\.lambdas/);
+    expect(errorField(() => validatePlan({ ...plan, arms: ['SSM+Emb+Lip'], lambdas: [0] }))).toMatch(/plan\.lambdas/);
+    expect(errorField(() => validatePlan({ ...plan, seeds: [] }))).toMatch(/plan\.seeds/);
+    expect(errorField(() => presetPlan('huge' as never))).toMatch(/options\.preset/);
+  });
+});

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend } from '../../../src/backend/setBackend.js';
+import { runStudy } from '../../../src/studies/continuity/runStudy.js';
+import { runOne } from '../../../src/studies/continuity/runOne.js';
+import { STUDY_ARMS, STUDY_TASKS, type RunSizes } from '../../../src/studies/continuity/spec.js';
+import { runCli } from '../../../src/cli/runCli.js';
+
+const micro: RunSizes = { train: 16, validation: 8, length: 16, minLength: 6, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 8, epochs: 2, learningRate: 3e-3 };
+
+describe('continuity study', () => {
+  beforeAll(async () => { await setBackend('cpu'); });
+
+  it('runOne trains, tracks one value per epoch and leaks no tensors', () => {
+    const before = tf.memory().numTensors;
+    const r = runOne({ task: 'listops', model: 's4d', arm: 'SSM+Emb+Lip', lambda: 1, seed: 3, sizes: micro });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.diverged).toBe(false);
+    for (const c of Object.values(r.curves)) expect(c.length).toBe(2);
+    expect(r.metric).toBe('accuracy');
+    expect(r.metrics.validation).toBeGreaterThanOrEqual(0);
+    expect(r.metrics.validation).toBeLessThanOrEqual(1);
+    // L_f >= sqrt(L_Lip)-type sanity is not implied; both are finite and positive
+    expect(r.metrics.lipReg).toBeGreaterThan(0);
+    expect(r.metrics.lf).toBeGreaterThan(0);
+  });
+
+  it('a micro study in two worker threads gives complete, well-formed results', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lipkit-study-'));
+    try {
+      let progress = 0;
+      const plan = { tasks: [...STUDY_TASKS], arms: STUDY_ARMS.map((a) => a.name), lambdas: [0, 1], seeds: [0, 1], sizes: micro };
+      const result = await runStudy(plan, { workers: 2, out, onProgress: (done, total) => { progress = done; expect(total).toBe(42); } });
+      expect(progress).toBe(42);
+      const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs: Record<string, unknown>[] };
+      expect(json.runs.length).toBe(42);
+      for (const task of STUDY_TASKS) {
+        for (const arm of STUDY_ARMS) {
+          for (const seed of [0, 1]) {
+            const rs = json.runs.filter((r) => r.task === task && r.arm === arm.name && r.seed === seed);
+            expect(rs.length, `${task} ${arm.name} ${seed}`).toBe(1);
+            const r = rs[0] as { lambda: number; diverged: boolean; model: string; metrics: Record<string, number | null>; curves: Record<string, unknown[]>; seconds: number };
+            expect(r.lambda).toBe(arm.sign);
+            expect(r.model).toBe(arm.model);
+            expect(typeof r.diverged).toBe('boolean');
+            expect(r.seconds).toBeGreaterThan(0);
+            for (const v of Object.values(r.metrics)) expect(r.diverged || (typeof v === 'number' && Number.isFinite(v))).toBe(true);
+            for (const c of Object.values(r.curves)) expect(c.length).toBeGreaterThanOrEqual(1);
+          }
+        }
+      }
+      const md = readFileSync(join(out, 'results.md'), 'utf8');
+      expect(md).toBe(result.markdown);
+      for (const task of STUDY_TASKS) expect(md).toContain(`## ${task}`);
+      for (const arm of STUDY_ARMS) expect(md.split('\n').filter((l) => l.startsWith(`| ${arm.name} |`)).length).toBe(STUDY_TASKS.length);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI reports bad input in one line with exit status 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['study', 'continuity', '--tasks', 'fig1-high,nope'], /plan\.tasks/],
+      [['study', 'continuity', '--arms', 'SSM,LSTM'], /plan\.arms/],
+      [['study', 'continuity', '--lambdas', '0,-1'], /--lambdas/],
+      [['study', 'continuity', '--lambdas', '1', '--arms', 'SSM'], /plan\.lambdas/],
+      [['study', 'continuity', '--quick', '--full'], /--quick/],
+      [['study', 'continuity', '--workers', 'two'], /--workers/],
+      [['study', 'continuity', '--seeds', '0'], /--seeds/],
+      [['study', 'continuity', '--bogus'], /unknown option/],
+    ];
+    for (const [argv, message] of cases) {
+      let err = '';
+      const code = await runCli(argv, { stdout: () => {}, stderr: (t) => { err += t; } });
+      expect(code, argv.join(' ')).toBe(2);
+      expect(err.trim().split('\n').length).toBe(1);
+      expect(err).toMatch(message);
+    }
+  });
+});
