@@ -19,15 +19,17 @@ export interface StudyPlan {
 /**
  * Sizes of the presets (Figure 1 task length / ListOps max length = `length`):
  * - quick: 128 train, 64 validation, length 48, width 16, 1 block, state 8, 3 epochs, seeds 0-1, lambdas {0, 1}
- *   (42 runs; well under 3 minutes with 2 workers);
- * - default: 512 train, 128 validation, length 96, width 32, 2 blocks, state 16, 8 epochs, seeds 0-2,
- *   lambdas {0, 1, 2, 4} (135 runs; sized for ~30 minutes, not yet measured);
+ *   (42 runs; measured 36 s with the built CLI, 2 workers, on the shared 2-core machine);
+ * - default: 256 train, 64 validation, length 64, width 32, 1 block, state 16, 4 epochs, seeds 0-2,
+ *   lambdas {0, 1, 2, 4} (135 runs: 72 S4D, 63 Transformer). Not run as a whole yet; estimated
+ *   ~20-25 minutes with 2 workers from one-epoch timings on wasm (S4D 3-11 s, Transformer 0.5 s
+ *   per epoch). S4D dominates: at 512 train, length 96, 2 blocks one S4D epoch took 54 s;
  * - full: 2000 train, 500 validation, length 256, width 64, 4 blocks, state 64, 30 epochs, seeds 0-4,
  *   lambdas {0, 1, 2, 4} (hours).
  */
 export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
   quick: { sizes: { train: 128, validation: 64, length: 48, minLength: 12, width: 16, depth: 1, stateSize: 8, heads: 2, batchSize: 32, epochs: 3, learningRate: 3e-3 }, seeds: 2, lambdas: [0, 1] },
-  default: { sizes: { train: 512, validation: 128, length: 96, minLength: 24, width: 32, depth: 2, stateSize: 16, heads: 2, batchSize: 32, epochs: 8, learningRate: 2e-3 }, seeds: 3, lambdas: [0, 1, 2, 4] },
+  default: { sizes: { train: 256, validation: 64, length: 64, minLength: 16, width: 32, depth: 1, stateSize: 16, heads: 2, batchSize: 32, epochs: 4, learningRate: 2e-3 }, seeds: 3, lambdas: [0, 1, 2, 4] },
   full: { sizes: { train: 2000, validation: 500, length: 256, minLength: 64, width: 64, depth: 4, stateSize: 64, heads: 4, batchSize: 32, epochs: 30, learningRate: 1e-3 }, seeds: 5, lambdas: [0, 1, 2, 4] },
 };
 
