@@ -12,3 +12,17 @@ export { loadImageDataset, loadPixelSequences, IMAGE_DATASETS, FASHION_MNIST_DIR
 export type { ImageDatasetName, LoadImageOptions } from './data/loadImageDataset.js';
 export { loadTimeSeries, vegaDatasetsDirectory, TIME_SERIES_DATASETS } from './data/loadTimeSeries.js';
 export type { TimeSeriesName } from './data/loadTimeSeries.js';
+export { runOne } from './studies/continuity/runOne.js';
+export type { RunRecord, RunCurves } from './studies/continuity/runOne.js';
+export { runStudy } from './studies/continuity/runStudy.js';
+export type { RunStudyOptions, StudyResult } from './studies/continuity/runStudy.js';
+export { expandPlan, presetPlan, validatePlan, PRESET_SIZES, STUDY_PRESETS } from './studies/continuity/plan.js';
+export type { StudyPlan, StudyPreset } from './studies/continuity/plan.js';
+export { summarize, formatMarkdown, directionCell, meanStd } from './studies/continuity/summarize.js';
+export type { SummaryRow } from './studies/continuity/summarize.js';
+export { validateRunSpec, checkLambdaSign, armDefinition, STUDY_ARMS, STUDY_TASKS, STUDY_MODELS } from './studies/continuity/spec.js';
+export type { RunSpec, RunSizes, ArmDefinition, StudyTask, StudyModel } from './studies/continuity/spec.js';
+export { buildStudyData } from './studies/continuity/studyData.js';
+export type { StudyData, StudySplit } from './studies/continuity/studyData.js';
+export { buildStudyModel } from './studies/continuity/studyModel.js';
+export { studyCommand, parseLambdas } from './cli/studyCommand.js';
