@@ -7,6 +7,7 @@ import { GroupSort, groupSort, groupSortLayer, maxMin } from '../../src/layers/G
 import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, roundTrip } from './helpers.js';
+import { expectNoTrainingLeaks } from './leakCheck.js';
 
 /** Hand sort: each group of `g` consecutive entries of each row, descending. */
 function handSort(rows: number[][], g: number): number[][] {
@@ -84,17 +85,7 @@ describe.each(['cpu', 'wasm'] as const)('GroupSort on %s', (backend) => {
     ] });
     const x = tf.randomNormal([16, 3], 0, 1, 'float32', 3);
     const y = tf.randomNormal([16, 1], 0, 1, 'float32', 4);
-    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-    const counts: number[] = [];
-    await model.fit(x, y, { epochs: 3, verbose: 0, callbacks: { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } } });
-    expect(new Set(counts.slice(1)).size).toBe(1);
-    const opt = tf.train.sgd(0.01);
-    let after1 = 0;
-    for (let i = 0; i < 100; i++) {
-      opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-      if (i === 0) after1 = tf.memory().numTensors;
-    }
-    expect(tf.memory().numTensors).toBe(after1);
+    await expectNoTrainingLeaks(model, x, y, 3);
     const loaded = await roundTrip(model);
     expect((loaded.layers[1] as GroupSort).groupSize).toBe(4);
     const a = model.predict(x) as tf.Tensor;
@@ -104,7 +95,6 @@ describe.each(['cpu', 'wasm'] as const)('GroupSort on %s', (backend) => {
     expect(r.layers[1].lipschitz).toBe(1);
     expect(r.certified).toBe(true);
     tf.dispose([x, y, a, b]);
-    opt.dispose();
     model.dispose();
     loaded.dispose();
   });

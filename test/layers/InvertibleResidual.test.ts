@@ -7,6 +7,7 @@ import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
 import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, roundTrip } from './helpers.js';
+import { expectNoTrainingLeaks } from './leakCheck.js';
 
 /** A model [d] -> block -> Dense(1), trained for `epochs` full-batch Adam steps. */
 async function trainedBlock(config: ConstructorParameters<typeof InvertibleResidual>[0], d: number, epochs: number) {
@@ -106,19 +107,8 @@ describe.each(['cpu', 'wasm'] as const)('InvertibleResidual on %s', (backend) =>
     const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [4] }), invertibleResidual({ hiddenUnits: [8] }), tfl.layers.dense({ units: 1 })] });
     const x = tf.randomNormal([8, 4], 0, 1, 'float32', 9);
     const y = tf.randomNormal([8, 1], 0, 1, 'float32', 10);
-    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-    const counts: number[] = [];
-    await model.fit(x, y, { epochs: 3, verbose: 0, callbacks: { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } } });
-    expect(new Set(counts.slice(1)).size).toBe(1);
-    const opt = tf.train.sgd(0.01);
-    let after1 = 0;
-    for (let i = 0; i < 100; i++) {
-      opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-      if (i === 0) after1 = tf.memory().numTensors;
-    }
-    expect(tf.memory().numTensors).toBe(after1);
+    await expectNoTrainingLeaks(model, x, y, 3);
     tf.dispose([x, y]);
-    opt.dispose();
     model.dispose();
   });
 

@@ -9,6 +9,7 @@ import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
 import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, operatorMatrix, roundTrip } from './helpers.js';
+import { expectNoTrainingLeaks } from './leakCheck.js';
 
 function singularValues(w: tf.Tensor): Float64Array {
   return exactSingularValues(w.arraySync() as number[][]);
@@ -101,17 +102,7 @@ describe.each(['cpu', 'wasm'] as const)('OrthogonalDense on %s', (backend) => {
     ] });
     const x = tf.randomNormal([8, 3], 0, 1, 'float32', 7);
     const y = tf.randomNormal([8, 2], 0, 1, 'float32', 8);
-    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-    const counts: number[] = [];
-    await model.fit(x, y, { epochs: 3, verbose: 0, callbacks: { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } } });
-    expect(new Set(counts.slice(1)).size).toBe(1);
-    const opt = tf.train.adam(0.01);
-    let after1 = 0;
-    for (let i = 0; i < 100; i++) {
-      opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-      if (i === 0) after1 = tf.memory().numTensors;
-    }
-    expect(tf.memory().numTensors).toBe(after1);
+    await expectNoTrainingLeaks(model, x, y, 3, tf.train.adam(0.01));
     const loaded = await roundTrip(model);
     const l0 = loaded.layers[0] as OrthogonalDense;
     expect([l0.units, l0.activation, l0.iterations]).toEqual([6, 'tanh', 12]);
@@ -119,7 +110,6 @@ describe.each(['cpu', 'wasm'] as const)('OrthogonalDense on %s', (backend) => {
     const b = loaded.predict(x) as tf.Tensor;
     expect(maxAbsDiff(a, b)).toBe(0);
     tf.dispose([x, y, a, b]);
-    opt.dispose();
     model.dispose();
     loaded.dispose();
   });

@@ -7,6 +7,7 @@ import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { exactSigma, f64, maxAbsDiff, operatorMatrix, roundTrip } from './helpers.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
+import { expectNoTrainingLeaks } from './leakCheck.js';
 
 const glorot = (seed: number) => tfl.initializers.glorotNormal({ seed });
 
@@ -195,19 +196,8 @@ describe.each(['cpu', 'wasm'] as const)('SpectralNormalization on %s', (backend)
     ] });
     const x = tf.randomNormal([8, 6, 2], 0, 1, 'float32', 51);
     const y = tf.randomNormal([8, 1], 0, 1, 'float32', 52);
-    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-    const counts: number[] = [];
-    await model.fit(x, y, { epochs: 4, verbose: 0, callbacks: { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } } });
-    expect(new Set(counts.slice(1)).size).toBe(1);
-    const opt = tf.train.sgd(0.01);
-    let after1 = 0;
-    for (let i = 0; i < 100; i++) {
-      opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
-      if (i === 0) after1 = tf.memory().numTensors;
-    }
-    expect(tf.memory().numTensors).toBe(after1);
+    await expectNoTrainingLeaks(model, x, y, 4);
     tf.dispose([x, y]);
-    opt.dispose();
     model.dispose();
   });
 
