@@ -4,19 +4,8 @@ import fc from 'fast-check';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { certifiedAccuracy, certifiedRadius } from '../../src/estimate/certifiedRadius.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { LipkitError } from '../../src/util/errors.js';
 import { randn, rng } from './denseLinalg.js';
-
-function expectError(fn: () => unknown, argument: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LipkitError);
-    expect((e as LipkitError).argument).toBe(argument);
-    return;
-  }
-  expect.unreachable(`no error for ${argument}`);
-}
+import { expectError } from '../expectLipkitError.js';
 
 describe('certifiedRadius / certifiedAccuracy', () => {
   beforeAll(async () => { await setBackend('cpu'); });

@@ -6,22 +6,11 @@ import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
 import { powerIteration, type LinearOperator } from '../../src/estimate/powerIteration.js';
 import { spectralNorm } from '../../src/estimate/spectralNorm.js';
 import { spectralNormUpperBound } from '../../src/estimate/spectralNormUpperBound.js';
-import { LipkitError } from '../../src/util/errors.js';
 import { frobenius, randn, transpose, withSingularValues } from './denseLinalg.js';
+import { expectError } from '../expectLipkitError.js';
 
 function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
-}
-
-function expectError(fn: () => unknown, argument: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LipkitError);
-    expect((e as LipkitError).argument).toBe(argument);
-    return;
-  }
-  expect.unreachable(`no error for ${argument}`);
 }
 
 function norm(x: ArrayLike<number>): number {

@@ -4,25 +4,14 @@ import fc from 'fast-check';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
 import { hermitianMaxEigenUpperBound, spectralNormUpperBound } from '../../src/estimate/spectralNormUpperBound.js';
-import { LipkitError } from '../../src/util/errors.js';
 import { flat, matmul, orthogonal, randn, transpose, withSingularValues } from './denseLinalg.js';
+import { expectError } from '../expectLipkitError.js';
 
 const TINY = 1e-9; // allowance for the documented float64 rounding margin
 
 function expectCertified(upper: number, exact: number, slack: number): void {
   expect(upper).toBeGreaterThanOrEqual(exact);
   expect(upper).toBeLessThanOrEqual(exact * (1 + slack + TINY));
-}
-
-function expectError(fn: () => unknown, argument: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LipkitError);
-    expect((e as LipkitError).argument).toBe(argument);
-    return;
-  }
-  expect.unreachable(`no error for ${argument}`);
 }
 
 describe('spectralNormUpperBound', () => {
