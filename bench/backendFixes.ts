@@ -1,14 +1,6 @@
 // Speed of lipkit's wasm fixes, stock vs fixed (run: npx tsx bench/backendFixes.ts). Not part of npm test.
 import { tf, setBackend, installBackendFixes, uninstallBackendFixes } from 'lipkit';
-
-function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps = 5): number {
-  const run = (): void => { const r = fn(); const ts = Array.isArray(r) ? r : [r]; ts.forEach((t) => t.dataSync()); tf.dispose(ts); };
-  run();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) { const t = performance.now(); run(); times.push(performance.now() - t); }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(reps / 2)];
-}
+import { medianMs } from './timing.js';
 
 await setBackend('wasm');
 const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);

@@ -1,15 +1,7 @@
 // Speed of lipkit's wasm Conv2DBackpropInput, stock vs fixed (run: npx tsx bench/wasmConv2DBackpropInput.ts). Not part of npm test.
 // The filter gradient (Conv2DBackpropFilter, absent from stock tfjs-wasm) is lipkit's in both rows.
 import { tf, setBackend, installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from 'lipkit';
-
-function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps = 5): number {
-  const run = (): void => { const r = fn(); const ts = Array.isArray(r) ? r : [r]; ts.forEach((t) => t.dataSync()); tf.dispose(ts); };
-  run();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) { const t = performance.now(); run(); times.push(performance.now() - t); }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(reps / 2)];
-}
+import { medianMs } from './timing.js';
 
 await setBackend('wasm');
 const x = tf.randomNormal([64, 32, 32, 32], 0, 1, 'float32', 3) as tf.Tensor4D;
