@@ -126,3 +126,7 @@ export { causalConvolution, type CausalConvolutionMethod } from './models/causal
 export { convEmbedding, tokenEmbedding, type ConvEmbeddingOptions, type TokenEmbeddingOptions } from './models/ConvEmbedding.js';
 export { classificationHead, forecastingHead, MaskedMeanPooling, LastTimeStep, type ClassificationHeadOptions, type ForecastingHeadOptions } from './models/heads.js';
 export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from './models/buildSequenceModel.js';
+
+// Data and study contract for the smoothness studies (issue 5)
+export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoons.js';
+export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
