@@ -10,6 +10,7 @@ import { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from
 import { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './wasmConvSamePadding.js';
 import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
 import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
+import { installTileGradient, uninstallTileGradient } from './tileGradient.js';
 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
@@ -20,7 +21,9 @@ import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from '
  * buffer is reused as the right operand with another shape), and 'same' padding of
  * the wasm convolutions passed as explicit pads (stock gives zeros when the stride
  * exceeds the kernel), and a fast wasm Conv2DBackpropInput (one XNNPACK forward
- * convolution with the flipped kernel). Idempotent (each fix checks what is registered); called
+ * convolution with the flipped kernel), and a Tile gradient of one reshape and one sum
+ * instead of one slice and one add per tile (tfjs-layers' LayerNormalization tiles its gain
+ * and bias to the full input shape). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -31,6 +34,7 @@ export function installBackendFixes(): void {
   installWasmUnsortedSegmentSum();
   installWasmConvSamePadding();
   installWasmConv2DBackpropInput();
+  installTileGradient();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -42,4 +46,5 @@ export function uninstallBackendFixes(): void {
   uninstallWasmUnsortedSegmentSum();
   uninstallWasmConvSamePadding();
   uninstallWasmConv2DBackpropInput();
+  uninstallTileGradient();
 }
