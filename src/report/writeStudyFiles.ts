@@ -1,0 +1,133 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { StudyOutput } from '../studies/study.js';
+import { checkOutputDirectory } from './checkOutputDirectory.js';
+import { checkStudyOutputs } from './checkStudyOutputs.js';
+import { withCleanupOnInterrupt } from './interruptCleanup.js';
+import { resultsMarkdown } from './markdown.js';
+import { renderStudyFigures } from './renderFigure.js';
+import { reportHtml } from './reportHtml.js';
+import { figureFileName } from './reportLabels.js';
+
+/** Options of `writeStudyFiles`. */
+export interface WriteStudyFilesOptions {
+  /** Also write the HTML report `index.html`. Default false. */
+  report?: boolean;
+  /** Title of results.md and of the report. Default: the study's title (one study) or 'lipkit report'. */
+  title?: string;
+  /** Introduction paragraphs (plain text) of results.md and the report. Default none. */
+  intro?: string;
+  /** Markdown appended to results.md (a study's own detailed tables). Default none. */
+  markdownExtra?: string;
+  /** lipkit version printed in the report. Default: the version in lipkit's package.json. */
+  version?: string;
+  /** When the report was made. Default now. */
+  generated?: Date;
+  /** The flag named in errors about `dir`. Default '--out'. */
+  argument?: string;
+}
+
+/** What `writeStudyFiles` wrote. */
+export interface WrittenStudyFiles {
+  /** The output directory, absolute. */
+  dir: string;
+  /** Every file written, absolute (figures first, index.html last). */
+  files: string[];
+}
+
+function lipkitVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    return pkg.name === 'lipkit' && typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `<dir>.partial-<pid>-*` and `<dir>.old-<pid>-*` siblings left by lipkit processes that died (e.g. kill -9). */
+function removeStaleSiblings(abs: string): void {
+  const pattern = new RegExp(`^${basename(abs).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:partial|old)-(\\d+)-[0-9a-f]+$`);
+  if (!existsSync(dirname(abs))) return;
+  for (const name of readdirSync(dirname(abs))) {
+    const m = pattern.exec(name);
+    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+      rmSync(join(dirname(abs), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Moves the finished `temp` directory to `abs`, replacing a previous output directory there. Synchronous on purpose: no signal handler runs in between. */
+function swapIntoPlace(temp: string, abs: string, tag: string): void {
+  if (!existsSync(abs)) {
+    renameSync(temp, abs);
+    return;
+  }
+  const old = `${abs}.old-${tag}`;
+  renameSync(abs, old);
+  try {
+    renameSync(temp, abs);
+  } catch (e) {
+    renameSync(old, abs);
+    throw e;
+  }
+  try { rmSync(old, { recursive: true, force: true }); } catch { /* the new outputs are in place; a leftover is removed by the next run */ }
+}
+
+/**
+ * Writes a study's (or several studies') outputs to `dir`: `results.json` (one study: its
+ * `StudyOutput`; several: `{ studies: [...] }`), `results.md` (`resultsMarkdown`),
+ * `figures/<study>-<id>.svg` for every figure, and with `report: true` the self-contained
+ * `index.html` (`reportHtml`). `dir` is lipkit's output folder: a previous lipkit output
+ * there is replaced as a whole, and a directory holding other files is refused
+ * (`checkOutputDirectory`, `LipkitError('--out')`, checked before anything is rendered).
+ *
+ * Atomic: everything is written to a sibling `<dir>.partial-<pid>-<random>` and renamed into
+ * place at the end, so `dir` holds either the previous complete output or the new complete
+ * one. On an error, or on SIGINT/SIGTERM/SIGHUP while writing (`withCleanupOnInterrupt`), the
+ * partial directory is removed; partial directories of lipkit processes that were killed
+ * outright are removed by the next run. Node-only.
+ */
+export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: string, options: WriteStudyFilesOptions = {}): Promise<WrittenStudyFiles> {
+  checkStudyOutputs('outputs', outputs);
+  const abs = checkOutputDirectory(dir, options.argument ?? '--out');
+  const svgs = await renderStudyFigures(outputs);
+  mkdirSync(dirname(abs), { recursive: true });
+  removeStaleSiblings(abs);
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = `${abs}.partial-${tag}`;
+  return withCleanupOnInterrupt(temp, async (guard) => {
+    mkdirSync(temp);
+    const written: string[] = [];
+    const put = async (name: string, content: () => string): Promise<void> => {
+      guard.throwIfInterrupted();
+      const text = content();
+      await writeFile(join(temp, name), text, 'utf8');
+      guard.throwIfInterrupted();
+      written.push(name);
+    };
+    if (outputs.some((o) => o.figures.length > 0)) await mkdir(join(temp, 'figures'));
+    for (const [i, o] of outputs.entries()) {
+      for (const [j, f] of o.figures.entries()) await put(figureFileName(o.study, f.id), () => svgs[i][j]);
+    }
+    const text = { title: options.title, intro: options.intro };
+    await put('results.md', () => resultsMarkdown(outputs, { ...text, extra: options.markdownExtra }));
+    await put('results.json', () => `${JSON.stringify(outputs.length === 1 ? outputs[0] : { studies: outputs }, null, 1)}\n`);
+    if (options.report === true) {
+      await put('index.html', () => reportHtml(outputs, { ...text, svgs, version: options.version ?? lipkitVersion(), generated: options.generated }));
+    }
+    guard.throwIfInterrupted();
+    swapIntoPlace(temp, abs, tag);
+    return { dir: abs, files: written.map((f) => join(abs, f)) };
+  });
+}
