@@ -1,0 +1,21 @@
+import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
+import { checkChoice, checkOptions } from '../../regularize/checks.js';
+import { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions } from '../study.js';
+
+/** `StudyRunOptions` validated and defaulted (mode 'default', seed 0). */
+export interface RunOptions {
+  mode: StudyMode;
+  seed: number;
+  onProgress: (p: StudyProgress) => void;
+}
+
+/** Validates the options every study takes; errors name `options.<field>`. */
+export function readRunOptions(options: StudyRunOptions | undefined): RunOptions {
+  checkOptions('options', options);
+  const o = options ?? {};
+  const mode = checkChoice('options.mode', o.mode ?? 'default', STUDY_MODES);
+  const seed = checkNumber('options.seed', o.seed ?? 0, { min: 0, max: 1e6, integer: true });
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new LipkitError('options.onProgress', 'must be a function');
+  return { mode, seed, onProgress: o.onProgress ?? (() => undefined) };
+}
