@@ -54,7 +54,7 @@ function offlineLoader(): vega.Loader {
  * spec's own `config`, `width` and `height` win). Pure vega + vega-lite, so it also runs in a
  * browser. Throws `LipkitError('spec.data')` when the spec names a data `url`, and
  * `LipkitError('spec')` when it does not compile, renders a link or an external image, or
- * comes out larger than 10000 px a side.
+ * comes out larger than 10000 px a side. The spec (and its data) is not modified.
  * Gradient references are made document-relative (`url(#id)`); ids are vega's
  * (`gradient_0`, `clip1`): namespace them before inlining several SVGs in one page.
  */
@@ -63,10 +63,12 @@ export async function renderFigureSvg(spec: VegaLiteSpec): Promise<string> {
     throw new LipkitError('spec', 'must be a Vega-Lite specification object');
   }
   checkInlineData(spec);
+  // vega annotates (and its transforms extend) the data objects it ingests: work on a copy
+  const copy = JSON.parse(JSON.stringify(spec)) as VegaLiteSpec;
   const logger = vega.logger(vega.Error);
   let runtime: vega.Spec;
   try {
-    runtime = compile(spec as unknown as TopLevelSpec, { config: REPORT_VEGA_LITE_CONFIG as unknown as Config, logger }).spec;
+    runtime = compile(copy as unknown as TopLevelSpec, { config: REPORT_VEGA_LITE_CONFIG as unknown as Config, logger }).spec;
   } catch (e) {
     throw new LipkitError('spec', `is not a valid Vega-Lite specification: ${e instanceof Error ? e.message : String(e)}`);
   }

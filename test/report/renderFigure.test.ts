@@ -71,6 +71,15 @@ describe('renderFigureSvg', () => {
     await expectAsyncError(renderFigureSvg({ ...line, width: 50000 }), 'spec');
   });
 
+  it('leaves the spec and its data untouched (vega annotates and extends the objects it ingests)', async () => {
+    const spec = { ...line, transform: [{ calculate: 'datum.y * 2', as: 'y2' }] };
+    const before = JSON.stringify(spec);
+    const values = (spec.data as { values: object[] }).values;
+    await renderFigureSvg(spec);
+    expect(JSON.stringify(spec)).toBe(before);
+    expect(Object.getOwnPropertySymbols(values[0])).toEqual([]);
+  });
+
   it('escapes text from the spec (titles, labels)', async () => {
     const svg = await renderFigureSvg({ ...line, title: '<script>alert(1)</script> & co' });
     expect(svg).not.toContain('<script');

@@ -9,7 +9,7 @@ import { seededUniform } from '../../src/util/random.js';
  */
 
 function decisionSurfaceSpec(): VegaLiteSpec {
-  const u = seededUniform(200, 7);
+  const u = seededUniform(3 * 30 * 3, 7);
   let next = 0;
   const rand = (): number => u[next++];
   const values: Json[] = [];

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild'; // vite's bundler (vitest depends on it)
+import { chromium, type Browser } from 'playwright-core';
+import { writeStudyFiles } from '../../src/report/writeStudyFiles.js';
+import { syntheticCertify, syntheticMoons } from './syntheticOutputs.js';
+
+/**
+ * The report as a person sees it: written by writeStudyFiles, opened in Debian's headless
+ * Chromium (.ci/run installs it), checked for network requests and for every figure drawn.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+
+let root: string;
+let browser: Browser;
+let pageUrl: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  root = mkdtempSync(join(tmpdir(), 'lipkit-browser-test-'));
+  const { dir } = await writeStudyFiles([syntheticMoons(), syntheticCertify()], join(root, 'report'), { report: true, title: 'Browser test', version: '0.0.0-test' });
+  pageUrl = pathToFileURL(join(dir, 'index.html')).href;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+});
+
+interface FigureInfo {
+  id: string;
+  svgs: number;
+  width: number;
+  height: number;
+  axes: number;
+  axisTicks: number;
+  markGroups: number;
+  drawnMarks: number;
+  drawnMarkArea: number;
+  caption: string;
+}
+
+describe('the HTML report in Chromium', () => {
+  it('makes no request besides the page itself, and no console errors (no CSP violations)', async () => {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    await page.waitForTimeout(300); // late requests (favicon, fonts) would show up here
+    expect(requests).toEqual([pageUrl]);
+    for (const u of requests) expect(u).toMatch(/^(file|data|about):/);
+    expect(problems).toEqual([]);
+    expect(await page.title()).toBe('Browser test');
+    await page.close();
+  });
+
+  it('draws every figure: a visible SVG over 50 x 50 px with axes and marks', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    const figures: FigureInfo[] = await page.$$eval('figure.lipkit-figure', (nodes) => nodes.map((f) => {
+      const svg = f.querySelector('svg');
+      const box = svg?.getBoundingClientRect();
+      const drawn = svg === null ? [] : [...svg.querySelectorAll('.role-mark')].flatMap((g) => [...g.querySelectorAll('path, rect, line, circle, text')]);
+      const area = drawn.reduce((a, el) => {
+        const r = el.getBoundingClientRect();
+        return a + r.width * r.height;
+      }, 0);
+      return {
+        id: f.id,
+        svgs: f.querySelectorAll('svg').length,
+        width: box?.width ?? 0,
+        height: box?.height ?? 0,
+        axes: svg?.querySelectorAll('[aria-roledescription="axis"]').length ?? 0,
+        axisTicks: svg?.querySelectorAll('.role-axis-tick line').length ?? 0,
+        markGroups: svg?.querySelectorAll('.role-mark').length ?? 0,
+        drawnMarks: drawn.length,
+        drawnMarkArea: area,
+        caption: f.querySelector('figcaption')?.textContent ?? '',
+      };
+    }));
+    expect(figures.map((f) => f.id)).toEqual([
+      'fig-moons-synthetic-decision-surfaces', 'fig-moons-synthetic-bound-curves',
+      'fig-certify-synthetic-per-layer', 'fig-certify-synthetic-lipschitz-vs-accuracy', 'fig-certify-synthetic-frequency-error',
+    ]);
+    for (const f of figures) {
+      expect(f.svgs, f.id).toBe(1);
+      expect(f.width, f.id).toBeGreaterThan(50);
+      expect(f.height, f.id).toBeGreaterThan(50);
+      expect(f.axes, f.id).toBeGreaterThanOrEqual(2);
+      expect(f.axisTicks, f.id).toBeGreaterThan(2);
+      expect(f.markGroups, f.id).toBeGreaterThanOrEqual(1);
+      expect(f.drawnMarks, f.id).toBeGreaterThanOrEqual(1); // a line chart draws one path per series
+      expect(f.drawnMarkArea, f.id).toBeGreaterThan(0);
+      expect(f.caption.length, f.id).toBeGreaterThan(20);
+    }
+    // the decision surfaces: 3 facet cells x 16 x 16 heatmap cells, with 30 points per cell on top
+    const surface = figures[0];
+    expect(surface.drawnMarks).toBeGreaterThanOrEqual(3 * 16 * 16 + 3 * 30);
+    // the legend's gradient resolves inside the page (namespaced id)
+    const gradientFill = await page.$eval('#fig-moons-synthetic-decision-surfaces .role-legend-gradient path', (p) => p.getAttribute('fill') ?? '');
+    expect(gradientFill).toMatch(/^url\(#fig-moons-synthetic-decision-surfaces-gradient_\d+\)$/);
+    expect(await page.$(gradientFill.slice(4, -1))).not.toBeNull();
+    await page.close();
+  });
+
+  it('keeps figures inside the column on a narrow screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 480, height: 800 } });
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    const widths = await page.$$eval('figure.lipkit-figure svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().right));
+    for (const right of widths) expect(right).toBeLessThanOrEqual(480);
+    await page.close();
+  });
+
+  it('renderFigureSvg itself runs in a browser (bundled), with document-relative gradient references', async () => {
+    const bundle = await build({ entryPoints: ['src/report/renderFigure.ts'], bundle: true, format: 'iife', globalName: 'lipkitReport', platform: 'browser', write: false, logLevel: 'silent' });
+    const blank = join(root, 'blank.html');
+    writeFileSync(blank, '<!DOCTYPE html><html><body></body></html>');
+    const page = await browser.newPage();
+    await page.goto(`${pathToFileURL(blank).href}#here`);
+    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+    const result = await page.evaluate(async () => {
+      const api = (window as unknown as { lipkitReport: { renderFigureSvg: (spec: object) => Promise<string> } }).lipkitReport;
+      const svg = await api.renderFigureSvg({
+        data: { values: [{ x: 1, y: 1, v: 0 }, { x: 2, y: 1, v: 1 }] },
+        mark: 'rect',
+        encoding: { x: { field: 'x', type: 'ordinal' }, y: { field: 'y', type: 'ordinal' }, color: { field: 'v', type: 'quantitative' } },
+      });
+      let error = '';
+      try { await api.renderFigureSvg({ data: { url: 'cars.json' }, mark: 'point' }); } catch (e) { error = (e as Error).message; }
+      return { svg, error };
+    });
+    expect(result.svg).toMatch(/^<svg[\s\S]*aria-roledescription="axis"[\s\S]*<\/svg>$/);
+    // vega in a browser writes url(file:///...#gradient_0); the report needs url(#gradient_0)
+    const refs = [...result.svg.matchAll(/url\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) expect(r).toMatch(/^#gradient_\d+$/);
+    expect(result.error).toMatch(/^spec\.data: /);
+    await page.close();
+  });
+});
