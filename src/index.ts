@@ -24,6 +24,7 @@ export { installWasmConv2DBackpropFilter, uninstallWasmConv2DBackpropFilter } fr
 export { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './backend/wasmUnsortedSegmentSum.js';
 export { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './backend/wasmConvSamePadding.js';
 export { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from './backend/wasmConv2DBackpropInput.js';
+export { installTileGradient, uninstallTileGradient } from './backend/tileGradient.js';
 export { stopGradient } from './backend/stopGradient.js';
 export { LipkitError } from './util/errors.js';
 export type { MatrixLike } from './util/validate.js';

@@ -5,7 +5,8 @@ import { parseIntegerFlag } from './parseFlags.js';
 import type { CliIO } from './runCli.js';
 import { presetPlan, type StudyPreset } from '../studies/continuity/plan.js';
 import { runStudy } from '../studies/continuity/runStudy.js';
-import { STUDY_ARMS, STUDY_TASKS, type StudyTask } from '../studies/continuity/spec.js';
+import { STUDY_ARMS } from '../studies/continuity/spec.js';
+import { STUDY_TASKS, TASK_FORMS } from '../studies/continuity/tasks.js';
 import type { RunRecord } from '../studies/continuity/runOne.js';
 
 interface ContinuityFlags {
@@ -47,7 +48,7 @@ function continuityCommand(io: CliIO): Command {
     .description('the "Data Continuity Matters" study: SSM / Transformer arms with the Lipschitz regularizer on the embedding output')
     .option('--quick', 'tiny sizes (a smoke run, about a minute)')
     .option('--full', 'paper-like sizes for users with hours to spare')
-    .option('--tasks <names>', `comma-separated tasks (${STUDY_TASKS.join(', ')}); default all`)
+    .option('--tasks <names>', `comma-separated tasks: ${TASK_FORMS}; default ${STUDY_TASKS.join(',')}`)
     .option('--arms <names>', `comma-separated arms (${STUDY_ARMS.map((a) => a.name).join(', ')}); default all`)
     .option('--lambdas <values>', 'comma-separated lambda magnitudes; 0 runs the unregularized arms (default 0,1,2,4; --quick 0,1)')
     .option('--seeds <n>', 'number of seeds (0 .. n-1); default 3 (quick 2, full 5)')
@@ -60,7 +61,7 @@ function continuityCommand(io: CliIO): Command {
       const preset: StudyPreset = flags.quick === true ? 'quick' : flags.full === true ? 'full' : 'default';
       const base = presetPlan(preset);
       const plan = presetPlan(preset, {
-        tasks: flags.tasks === undefined ? undefined : list(flags.tasks) as StudyTask[],
+        tasks: flags.tasks === undefined ? undefined : list(flags.tasks),
         arms: flags.arms === undefined ? undefined : list(flags.arms),
         lambdas: flags.lambdas === undefined ? undefined : parseLambdas(flags.lambdas),
         seeds: flags.seeds === undefined ? undefined : Array.from({ length: parseIntegerFlag('--seeds', flags.seeds, { min: 1, max: 1000 }) }, (_, i) => i),

@@ -5,7 +5,7 @@ import { installTileGradient, uninstallTileGradient } from '../../src/backend/ti
 import { randomValues } from './backendCompare.js';
 
 /** Float64 oracle: dL/dx[i] = sum of w over every tile position that copies x[i], for L = sum(w * tile(x, reps)). */
-function oracle(shape: number[], reps: number[], w: Float32Array): Float64Array {
+function oracle(shape: number[], reps: number[], w: ArrayLike<number>): Float64Array {
   const size = shape.reduce((a, b) => a * b, 1);
   const outShape = shape.map((n, i) => n * reps[i]);
   const out = new Float64Array(size);

@@ -1,6 +1,8 @@
 import { LipkitError } from '../../util/errors.js';
 import { checkNumber } from '../../util/validate.js';
-import { STUDY_ARMS, STUDY_TASKS, armDefinition, checkName, checkSizes, type RunSizes, type RunSpec, type StudyTask } from './spec.js';
+import { STUDY_ARMS, armDefinition, checkName, checkSizes, type RunSizes, type RunSpec } from './spec.js';
+import { STUDY_TASKS, parseStudyTask, pixelDownsample, type StudyTask } from './tasks.js';
+import { forecastSplit } from './studyData.js';
 
 /** Study presets. */
 export const STUDY_PRESETS = ['quick', 'default', 'full'] as const;
@@ -50,9 +52,22 @@ function nonEmpty<T>(field: string, a: unknown): T[] {
   return a as T[];
 }
 
+/**
+ * A task name that fits the sizes (LipkitError naming `plan.tasks`): known, pixel tasks with
+ * length >= 4, forecasting horizons that fit their series (`informerSplit`'s rule:
+ * length + horizon <= training rows, horizon <= validation and test rows).
+ */
+export function checkTaskFits(name: unknown, sizes: RunSizes): string {
+  const task = parseStudyTask(name, 'plan.tasks');
+  if (task.kind === 'pixel') pixelDownsample(sizes.length, 'plan.sizes.length');
+  if (task.kind === 'forecast') forecastSplit(task, sizes.length, 'plan.tasks');
+  return task.name;
+}
+
 /** Validates a plan: known task and arm names, lambda magnitudes >= 0, integer seeds >= 0, sizes. */
 export function validatePlan(plan: StudyPlan): StudyPlan {
-  const tasks = nonEmpty<string>('plan.tasks', plan.tasks).map((t) => checkName('plan.tasks', t, STUDY_TASKS));
+  const sizes = checkSizes(plan.sizes, 'plan.sizes');
+  const tasks = nonEmpty<string>('plan.tasks', plan.tasks).map((t) => checkTaskFits(t, sizes));
   const arms = nonEmpty<string>('plan.arms', plan.arms).map((a) => armDefinition(a, 'plan.arms').name);
   const lambdas = nonEmpty<number>('plan.lambdas', plan.lambdas).map((l) => checkNumber('plan.lambdas', l, { min: 0 }));
   const seeds = nonEmpty<number>('plan.seeds', plan.seeds).map((s) => checkNumber('plan.seeds', s, { min: 0, max: 2 ** 31 - 1, integer: true }));
@@ -60,7 +75,7 @@ export function validatePlan(plan: StudyPlan): StudyPlan {
   const regularized = arms.some((a) => armDefinition(a).sign !== 0);
   if (plain && !lambdas.includes(0)) throw new LipkitError('plan.lambdas', 'must include 0 to run the unregularized arms');
   if (regularized && !lambdas.some((l) => l > 0)) throw new LipkitError('plan.lambdas', 'needs a value > 0 for the regularized arms');
-  return { tasks: [...new Set(tasks)], arms: [...new Set(arms)], lambdas: [...new Set(lambdas)], seeds: [...new Set(seeds)], sizes: checkSizes(plan.sizes, 'plan.sizes') };
+  return { tasks: [...new Set(tasks)], arms: [...new Set(arms)], lambdas: [...new Set(lambdas)], seeds: [...new Set(seeds)], sizes };
 }
 
 /** Every run of a plan: unregularized arms once (lambda 0), regularized arms once per lambda > 0 with their sign. */

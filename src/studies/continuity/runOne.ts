@@ -33,6 +33,8 @@ export interface RunRecord {
   higherIsBetter: boolean;
   /** Values after the last completed epoch (null when not finite). */
   metrics: { validation: number | null; lipReg: number | null; lf: number | null; loss: number | null };
+  /** Forecasting tasks: MSE and MAE over every test window after training (Informer protocol); null otherwise or when diverged. */
+  test: { mse: number | null; mae: number | null } | null;
   curves: RunCurves;
   /** True when a training loss or a validation output became NaN/Inf; training then stops. */
   diverged: boolean;
@@ -45,17 +47,18 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 function batchTensors(split: StudySplit, data: StudyData, idx: number[]): tf.Tensor[] {
   const L = data.length;
   const n = idx.length;
-  if (data.input === 'tokens') {
-    const ids = new Int32Array(n * L);
-    const mask = new Float32Array(n * L);
-    idx.forEach((j, r) => { ids.set(split.inputs.subarray(j * L, (j + 1) * L), r * L); mask.set((split.mask as Float32Array).subarray(j * L, (j + 1) * L), r * L); });
-    const labels = Int32Array.from(idx, (j) => split.targets[j]);
-    return [tf.tensor2d(Float32Array.from(ids), [n, L]), tf.tensor2d(mask, [n, L]), tf.oneHot(tf.tensor1d(labels, 'int32'), data.classes ?? 2)];
-  }
-  const x = new Float32Array(n * L);
-  const y = new Float32Array(n * L);
-  idx.forEach((j, r) => { x.set(split.inputs.subarray(j * L, (j + 1) * L), r * L); y.set((split.targets as Float32Array).subarray(j * L, (j + 1) * L), r * L); });
-  return [tf.tensor3d(x, [n, L, 1]), tf.tensor3d(y, [n, L, 1])];
+  const rowsOf = <T extends Float32Array | Int32Array>(a: T, size: number): T => {
+    const out = new (a.constructor as new (k: number) => T)(n * size);
+    idx.forEach((j, r) => out.set(a.subarray(j * size, (j + 1) * size), r * size));
+    return out;
+  };
+  const inputs = data.input === 'tokens'
+    ? [tf.tensor2d(Float32Array.from(rowsOf(split.inputs, L)), [n, L]), tf.tensor2d(rowsOf(split.mask as Float32Array, L), [n, L])]
+    : [tf.tensor3d(rowsOf(split.inputs as Float32Array, L), [n, L, 1])];
+  const target = data.kind === 'classification'
+    ? tf.oneHot(tf.tensor1d(rowsOf(split.targets as Int32Array, 1), 'int32'), data.classes ?? 2)
+    : tf.tensor3d(rowsOf(split.targets as Float32Array, data.targetLength), [n, data.targetLength, 1]);
+  return [...inputs, target];
 }
 
 /** Task loss and embedding output of a batch: [input(s)..., target]. */
@@ -69,11 +72,11 @@ function forward(model: tfl.LayersModel, data: StudyData, t: tf.Tensor[], traini
   return { loss, out, emb };
 }
 
-function evaluate(model: tfl.LayersModel, data: StudyData, batchSize: number): { metric: number; lipReg: number; lf: number } {
-  const split = data.validation;
-  let metricSum = 0;
-  let lipSum = 0;
-  let lfSum = 0;
+interface Evaluation { metric: number; mae: number; lipReg: number; lf: number }
+
+/** Metric (accuracy or MSE), MAE (regression), mean L_Lip and mean L_f of the embedding output over a split. */
+function evaluate(model: tfl.LayersModel, data: StudyData, split: StudySplit, batchSize: number): Evaluation {
+  const sums = [0, 0, 0, 0];
   for (let from = 0; from < split.count; from += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, split.count - from) }, (_, i) => from + i);
     const r = tf.tidy(() => {
@@ -83,17 +86,17 @@ function evaluate(model: tfl.LayersModel, data: StudyData, batchSize: number): {
       const m = data.kind === 'classification'
         ? tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.argMax(target, 1)), 'float32'))
         : tf.mul(tf.mean(tf.square(tf.sub(out, target))), idx.length);
+      const mae = data.kind === 'classification' ? tf.scalar(0) : tf.mul(tf.mean(tf.abs(tf.sub(out, target))), idx.length);
       const lip = tf.mul(lipReg(emb, { skipChecks: true }), idx.length);
-      const values = tf.stack([m, lip]).dataSync();
-      const finite = Number.isFinite(values[0]) && Number.isFinite(values[1]);
+      const values = tf.stack([m, mae, lip]).dataSync();
+      const finite = values.every((v) => Number.isFinite(v));
       const lf = finite ? sequenceLipschitz(emb as tf.Tensor3D).perSequence.reduce((a, b) => a + b, 0) : NaN;
-      return [values[0], values[1], lf];
+      return [values[0], values[1], values[2], lf];
     });
-    metricSum += r[0];
-    lipSum += r[1];
-    lfSum += r[2];
+    for (let k = 0; k < 4; k++) sums[k] += r[k];
   }
-  return { metric: metricSum / split.count, lipReg: lipSum / split.count, lf: lfSum / split.count };
+  const [metric, mae, lip, lf] = sums.map((v) => v / split.count);
+  return { metric, mae, lipReg: lip, lf };
 }
 
 /**
@@ -104,7 +107,8 @@ function evaluate(model: tfl.LayersModel, data: StudyData, batchSize: number): {
  *
  * (`lipReg` of Qu et al., ICLR 2023: + for SSM arms, - for Transformer+Lip, the opposite for
  * the wrong-sign controls, 0 for unregularized arms), and after each epoch measures the
- * validation metric, L_Lip(e) and L_f(e) (`sequenceLipschitz`, an exact per-sample value).
+ * validation metric, L_Lip(e) and L_f(e) (`sequenceLipschitz`, an exact per-sample value);
+ * forecasting runs are then scored on every test window (MSE and MAE, normalized scale).
  * A NaN/Inf training loss or validation value marks the run `diverged` and stops training;
  * the record is returned, never dropped. Leaves no tensors behind.
  */
@@ -115,6 +119,7 @@ export function runOne(specInput: RunSpec): RunRecord {
   const { batchSize, epochs, learningRate } = spec.sizes;
   const curves: RunCurves = { loss: [], taskLoss: [], lipReg: [], lf: [], validation: [] };
   let diverged = false;
+  let test: RunRecord['test'] = null;
   const model = buildStudyModel(spec, data);
   const optimizer = tf.train.adam(learningRate);
   const next = mulberry32(spec.seed + 7);
@@ -143,12 +148,16 @@ export function runOne(specInput: RunSpec): RunRecord {
       }
       curves.loss.push(finiteOrNull(lossSum / data.train.count));
       curves.taskLoss.push(finiteOrNull(taskSum / data.train.count));
-      const ev = diverged ? { metric: NaN, lipReg: NaN, lf: NaN } : evaluate(model, data, batchSize);
+      const ev = diverged ? { metric: NaN, mae: NaN, lipReg: NaN, lf: NaN } : evaluate(model, data, data.validation, batchSize);
       if (!Number.isFinite(ev.metric) || !Number.isFinite(ev.lipReg) || !Number.isFinite(ev.lf)) diverged = true;
       curves.validation.push(finiteOrNull(ev.metric));
       curves.lipReg.push(finiteOrNull(ev.lipReg));
       curves.lf.push(finiteOrNull(ev.lf));
     }
+    if (data.test !== undefined && !diverged) {
+      const ev = evaluate(model, data, data.test, 256);
+      test = { mse: finiteOrNull(ev.metric), mae: finiteOrNull(ev.mae) };
+    } else if (data.test !== undefined) test = { mse: null, mae: null };
   } finally {
     optimizer.dispose();
     model.dispose();
@@ -158,6 +167,7 @@ export function runOne(specInput: RunSpec): RunRecord {
     task: spec.task, model: spec.model, arm: spec.arm, lambda: spec.lambda, seed: spec.seed, sizes: spec.sizes,
     metric: data.metric, higherIsBetter: data.higherIsBetter,
     metrics: { validation: last(curves.validation), lipReg: last(curves.lipReg), lf: last(curves.lf), loss: last(curves.loss) },
+    test,
     curves, diverged, backend: tf.getBackend(), seconds: (performance.now() - start) / 1000,
   };
 }

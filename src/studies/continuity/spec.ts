@@ -1,9 +1,9 @@
 import { LipkitError } from '../../util/errors.js';
 import { checkNumber } from '../../util/validate.js';
 
-/** Tasks of the continuity study: the Figure 1 task at high / low input continuity, and ListOps. */
-export const STUDY_TASKS = ['fig1-high', 'fig1-low', 'listops'] as const;
-export type StudyTask = (typeof STUDY_TASKS)[number];
+import { parseStudyTask, type StudyTask } from './tasks.js';
+
+export { STUDY_TASKS, type StudyTask } from './tasks.js';
 
 /** Sequence models of the study. */
 export const STUDY_MODELS = ['s4d', 'transformer'] as const;
@@ -41,7 +41,11 @@ export interface RunSizes {
   /** Training / validation sequences. */
   train: number;
   validation: number;
-  /** Sequence length (Figure 1 task) or maximum expression length (ListOps). */
+  /**
+   * Sequence length: Figure 1 task length, maximum ListOps expression length, maximum pixel
+   * sequence length (28x28 images downsampled by the smallest f with (28/f)^2 <= length), and
+   * the forecasting input window.
+   */
   length: number;
   /** Shortest ListOps expression (tokens). */
   minLength: number;
@@ -106,7 +110,7 @@ export function checkSizes(sizes: unknown, prefix = 'spec.sizes'): RunSizes {
 export function validateRunSpec(spec: unknown): RunSpec {
   if (spec === null || typeof spec !== 'object') throw new LipkitError('spec', 'must be an object');
   const s = spec as Record<string, unknown>;
-  const task = checkName('spec.task', s.task, STUDY_TASKS);
+  const task = parseStudyTask(s.task, 'spec.task').name;
   const model = checkName('spec.model', s.model, STUDY_MODELS);
   const arm = armDefinition(s.arm);
   if (arm.model !== model) throw new LipkitError('spec.model', `arm ${arm.name} uses model '${arm.model}', got '${model}'`);

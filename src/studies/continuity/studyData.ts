@@ -1,14 +1,22 @@
 import { continuityTask } from '../../data/continuityTask.js';
 import { listOps } from '../../data/listOps.js';
 import { tokenizeListOps, LISTOPS_VOCABULARY } from '../../data/tokenizeListOps.js';
-import type { RunSpec } from './spec.js';
+import { loadPixelSequences } from '../../data/loadImageDataset.js';
+import type { ContinuousPixelSequences } from '../../data/pixelSequences.js';
+import { loadTimeSeries, type TimeSeriesName } from '../../data/loadTimeSeries.js';
+import type { TimeSeries } from '../../data/timeSeries.js';
+import { informerSplit, type InformerSplit, type WindowSet } from '../../data/informerSplit.js';
+import { mulberry32 } from '../../util/random.js';
+import { LipkitError } from '../../util/errors.js';
+import type { RunSpec, RunSizes } from './spec.js';
+import { parseStudyTask, pixelDownsample, type TaskInfo } from './tasks.js';
 
-/** One split: inputs, targets (regression [count, length, 1] or class ids), optional padding mask. */
+/** One split: inputs, targets (regression [count, targetLength, 1] or class ids), optional padding mask. */
 export interface StudySplit {
   count: number;
   /** 'continuous': [count, length, 1] floats; 'tokens': [count, length] ids. */
   inputs: Float32Array | Int32Array;
-  /** Regression targets [count, length, 1] or class labels [count]. */
+  /** Regression targets [count, targetLength, 1] or class labels [count]. */
   targets: Float32Array | Int32Array;
   /** [count, length] 1 = token, 0 = padding (token tasks only). */
   mask?: Float32Array;
@@ -19,6 +27,8 @@ export interface StudyData {
   kind: 'regression' | 'classification';
   input: 'continuous' | 'tokens';
   length: number;
+  /** Steps of a regression target: `length` (sequence to sequence) or the forecast horizon. */
+  targetLength: number;
   /** Vocabulary size (tokens) or number of classes (classification). */
   vocabulary?: number;
   classes?: number;
@@ -27,44 +37,131 @@ export interface StudyData {
   higherIsBetter: boolean;
   train: StudySplit;
   validation: StudySplit;
+  /** Forecasting only: every test window of the Informer split (MSE and MAE are reported on it). */
+  test?: StudySplit;
 }
 
-function split<T extends Float32Array | Int32Array>(a: T, rowSize: number, from: number, to: number): T {
+function rows<T extends Float32Array | Int32Array>(a: T, rowSize: number, from: number, to: number): T {
   return a.slice(from * rowSize, to * rowSize) as T;
 }
 
-/**
- * Builds the data of a run, deterministic in `spec.seed`: one generator call of train +
- * validation items, split in order (no overlap; ListOps keeps distinct expressions).
- * - 'fig1-high' / 'fig1-low': `continuityTask` (sequence-to-sequence regression, metric MSE);
- * - 'listops': `listOps` with lengths in [sizes.minLength, sizes.length], tokenized and padded
- *   to sizes.length (10-class classification, metric accuracy).
- */
-export function buildStudyData(spec: RunSpec): StudyData {
-  const { train, validation, length, minLength } = spec.sizes;
-  const total = train + validation;
-  if (spec.task === 'listops') {
-    const data = listOps({ count: total, minLength: Math.max(2, minLength), maxLength: length, seed: spec.seed });
-    const tok = tokenizeListOps(data.expressions, { maxLength: length });
-    const part = (from: number, to: number): StudySplit => ({
-      count: to - from,
-      inputs: split(tok.ids, length, from, to),
-      targets: split(data.labels, 1, from, to),
-      mask: split(tok.mask, length, from, to),
-    });
-    return {
-      kind: 'classification', input: 'tokens', length, vocabulary: LISTOPS_VOCABULARY.length, classes: 10,
-      metric: 'accuracy', higherIsBetter: true, train: part(0, train), validation: part(train, total),
-    };
+/** Rows `idx` of a row-major array with rows of `rowSize`. */
+function pick<T extends Float32Array | Int32Array>(a: T, rowSize: number, idx: readonly number[]): T {
+  const out = new (a.constructor as new (n: number) => T)(idx.length * rowSize);
+  idx.forEach((j, r) => out.set(a.subarray(j * rowSize, (j + 1) * rowSize), r * rowSize));
+  return out;
+}
+
+/** `k` distinct indices of 0..n-1 drawn with `seed` (a partial Fisher-Yates shuffle), in draw order. */
+function sample(n: number, k: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const next = mulberry32(seed, 0x51a7);
+  for (let i = 0; i < Math.min(k, n - 1); i++) {
+    const j = i + Math.floor((next() / 4294967296) * (n - i));
+    [order[i], order[j]] = [order[j], order[i]];
   }
-  const data = continuityTask({ count: total, continuity: spec.task === 'fig1-high' ? 'high' : 'low', length, seed: spec.seed });
+  return order.slice(0, k);
+}
+
+/** `k` evenly spaced indices of 0..n-1 (all of them when k >= n). */
+function evenly(n: number, k: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.floor((i * (n - 1)) / Math.max(1, k - 1)));
+}
+
+function listOpsData(sizes: RunSizes, seed: number): StudyData {
+  const { train, validation, length, minLength } = sizes;
+  const total = train + validation;
+  const data = listOps({ count: total, minLength: Math.max(2, minLength), maxLength: length, seed });
+  const tok = tokenizeListOps(data.expressions, { maxLength: length });
   const part = (from: number, to: number): StudySplit => ({
-    count: to - from,
-    inputs: split(data.inputs, length, from, to),
-    targets: split(data.targets, length, from, to),
+    count: to - from, inputs: rows(tok.ids, length, from, to), targets: rows(data.labels, 1, from, to), mask: rows(tok.mask, length, from, to),
   });
   return {
-    kind: 'regression', input: 'continuous', length, metric: 'mse', higherIsBetter: false,
-    train: part(0, train), validation: part(train, total),
+    kind: 'classification', input: 'tokens', length, targetLength: 1, vocabulary: LISTOPS_VOCABULARY.length, classes: 10,
+    metric: 'accuracy', higherIsBetter: true, train: part(0, train), validation: part(train, total),
   };
+}
+
+function fig1Data(sizes: RunSizes, seed: number, continuity: 'high' | 'low'): StudyData {
+  const { train, validation, length } = sizes;
+  const total = train + validation;
+  const data = continuityTask({ count: total, continuity, length, seed });
+  const part = (from: number, to: number): StudySplit => ({
+    count: to - from, inputs: rows(data.inputs, length, from, to), targets: rows(data.targets, length, from, to),
+  });
+  return { kind: 'regression', input: 'continuous', length, targetLength: length, metric: 'mse', higherIsBetter: false, train: part(0, train), validation: part(train, total) };
+}
+
+/** Images drawn for training come from the first 10,000 training images; validation images are the first of the test split. */
+const PIXEL_POOL = 10000;
+
+function pixelData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { kind: 'pixel' }>): StudyData {
+  const downsample = pixelDownsample(sizes.length);
+  const encode = { downsample, encoding: 'continuous' as const };
+  const load = (split: 'train' | 'test', limit: number, contrastSeed: number): ContinuousPixelSequences =>
+    loadPixelSequences(task.dataset, { split, limit, ...encode, contrast: task.contrast ? { seed: contrastSeed } : false }) as ContinuousPixelSequences;
+  if (sizes.train > PIXEL_POOL) throw new LipkitError('spec.sizes.train', `pixel tasks draw from the first ${PIXEL_POOL} training images, got ${sizes.train}`);
+  if (sizes.validation > 10000) throw new LipkitError('spec.sizes.validation', `pixel tasks validate on the 10,000 test images, got ${sizes.validation}`);
+  const pool = load('train', PIXEL_POOL, seed);
+  const val = load('test', sizes.validation, seed + 1);
+  const L = pool.length;
+  const idx = sample(PIXEL_POOL, sizes.train, seed);
+  return {
+    kind: 'classification', input: 'continuous', length: L, targetLength: 1, classes: 10, metric: 'accuracy', higherIsBetter: true,
+    train: { count: idx.length, inputs: pick(pool.values, L, idx), targets: pick(pool.labels, 1, idx) },
+    validation: { count: val.count, inputs: val.values, targets: val.labels },
+  };
+}
+
+/** Loaded series, read once per thread (plans validate every forecasting task against its series). */
+const seriesCache = new Map<TimeSeriesName, TimeSeries>();
+
+/** The Informer split of a forecasting task (LipkitError naming `field` when the horizon does not fit the series). */
+export function forecastSplit(task: Extract<TaskInfo, { kind: 'forecast' }>, inputLength: number, field = 'spec.task'): InformerSplit {
+  try {
+    let series = seriesCache.get(task.dataset);
+    if (series === undefined) { series = loadTimeSeries(task.dataset); seriesCache.set(task.dataset, series); }
+    return informerSplit(series, { inputLength, horizon: task.horizon, features: 'S', target: task.target });
+  } catch (e) {
+    if (e instanceof LipkitError && e.argument.startsWith('options.')) throw new LipkitError(field, `${task.name} (${task.dataset}): ${e.message}`);
+    throw e;
+  }
+}
+
+function forecastData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { kind: 'forecast' }>): StudyData {
+  const split = forecastSplit(task, sizes.length);
+  const { length } = sizes;
+  const h = task.horizon;
+  const part = (w: WindowSet, idx: number[]): StudySplit => ({ count: idx.length, inputs: pick(w.inputs, length, idx), targets: pick(w.targets, h, idx) });
+  const all = (w: WindowSet): number[] => Array.from({ length: w.count }, (_, i) => i);
+  return {
+    kind: 'regression', input: 'continuous', length, targetLength: h, metric: 'mse', higherIsBetter: false,
+    train: part(split.train, sample(split.train.count, Math.min(sizes.train, split.train.count), seed)),
+    validation: part(split.val, evenly(split.val.count, sizes.validation)),
+    test: part(split.test, all(split.test)),
+  };
+}
+
+/**
+ * Builds the data of a run, deterministic in `spec.seed` (train and validation never overlap):
+ * - 'fig1-high' / 'fig1-low': `continuityTask` (sequence-to-sequence regression, metric MSE);
+ * - 'listops': `listOps` with lengths in [sizes.minLength, sizes.length], tokenized and padded
+ *   to sizes.length (10-class classification, metric accuracy);
+ * - pixel tasks ('mnist', 'mnist-c', 'fashion-mnist', 'fashion-mnist-c'): `sizes.train` images
+ *   drawn (seeded) from the first 10,000 training images, validation on the first
+ *   `sizes.validation` test images; continuous pixel values downsampled to at most
+ *   `sizes.length` steps; "-c" raises contrast by a random 50-100 % per image (`highContrast`);
+ * - forecasting 'SERIES-HORIZON': the Informer protocol (`informerSplit`, univariate, scaler fit
+ *   on the training rows), input window `sizes.length`; `sizes.train` training windows drawn
+ *   (seeded), `sizes.validation` evenly spaced validation windows, and every test window.
+ */
+export function buildStudyData(spec: RunSpec): StudyData {
+  const task = parseStudyTask(spec.task);
+  switch (task.kind) {
+    case 'listops': return listOpsData(spec.sizes, spec.seed);
+    case 'fig1': return fig1Data(spec.sizes, spec.seed, task.continuity);
+    case 'pixel': return pixelData(spec.sizes, spec.seed, task);
+    case 'forecast': return forecastData(spec.sizes, spec.seed, task);
+  }
 }

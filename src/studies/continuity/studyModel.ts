@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { S4D } from '../../models/S4D.js';
 import { transformerEncoder } from '../../models/TransformerEncoder.js';
 import { convEmbedding, tokenEmbedding } from '../../models/ConvEmbedding.js';
-import { classificationHead } from '../../models/heads.js';
+import { classificationHead, forecastingHead } from '../../models/heads.js';
 import { armDefinition, type RunSpec } from './spec.js';
 import type { StudyData } from './studyData.js';
 
@@ -14,7 +14,9 @@ import type { StudyData } from './studyData.js';
  *   'conv' arms: e = Conv1D_k3(.) (the paper's "Emb")
  *   s4d: h = e; per block h = h + S4D(LayerNorm(h)); h = LayerNorm(h)
  *   transformer: h = TransformerEncoder(e) (sinusoidal positions, post-LN)
- *   regression: y = Dense_1(h) per step; classification: logits = Dense(masked mean_t h)
+ *   sequence to sequence (Figure 1): y = Dense_1(h) per step;
+ *   forecasting: y = Dense_horizon(flatten h) (`forecastingHead`, 'flatten');
+ *   classification: logits = Dense(mean_t h), masked for token inputs
  *
  * Initializers are seeded from spec.seed (deterministic up to floating-point reduction order).
  */
@@ -47,10 +49,14 @@ export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel
     h = transformerEncoder({ depth, heads, ffUnits: 2 * width, seed: seed + 20 }).apply(h) as tfl.SymbolicTensor;
   }
   let out: tfl.SymbolicTensor;
-  if (data.kind === 'classification') {
+  if (data.kind === 'classification' && data.input === 'tokens') {
     const mask = tfl.input({ shape: [data.length] });
     inputs.push(mask);
     out = classificationHead(h, { classes: data.classes ?? 2, mask });
+  } else if (data.kind === 'classification') {
+    out = classificationHead(h, { classes: data.classes ?? 2 });
+  } else if (data.targetLength !== data.length) {
+    out = forecastingHead(h, { horizon: data.targetLength, features: 1 });
   } else {
     out = tfl.layers.dense({ units: 1, kernelInitializer: glorot(5) }).apply(h) as tfl.SymbolicTensor;
   }

@@ -23,6 +23,8 @@ export interface SummaryRow {
   validation: { mean: number; std: number; n: number };
   lipReg: { mean: number; std: number; n: number };
   lf: { mean: number; std: number; n: number };
+  /** Forecasting tasks: test-window MSE and MAE after training (the numbers Informer-style tables report). */
+  test?: { mse: { mean: number; std: number; n: number }; mae: { mean: number; std: number; n: number } };
   /** For regularized arms: the paper's expected direction against the baseline arm of the same task. */
   direction?: { baseline: string; expectBetter: boolean; improvement: number; sds: number; held: boolean | null };
 }
@@ -30,10 +32,16 @@ export interface SummaryRow {
 const finite = (rs: RunRecord[], f: (r: RunRecord) => number | null): number[] =>
   rs.filter((r) => !r.diverged).map(f).filter((v): v is number => v !== null && Number.isFinite(v));
 
+/** The number the paper's direction is judged on: test MSE for forecasting (Informer protocol), else the validation metric. */
+function scored(row: SummaryRow): { mean: number; std: number; n: number } {
+  return row.test?.mse ?? row.validation;
+}
+
 /**
  * Groups records by (task, arm, lambda) in first-seen order and summarizes the final validation
  * metric, L_Lip and L_f over seeds (diverged runs counted, excluded from the means). For a
- * regularized arm it compares with its baseline arm of the same task:
+ * regularized arm it compares with its baseline arm of the same task, on the validation metric
+ * (test MSE for forecasting tasks, whose rows also carry test MSE and MAE):
  *   improvement = (mean_arm - mean_base), sign-flipped when lower is better (so > 0 = better);
  *   sds = improvement / sqrt((s_arm^2 + s_base^2) / 2)   (pooled standard deviations, Cohen's d);
  *   (NaN when a side has fewer than 2 finite runs); held = (improvement > 0) === expectBetter,
@@ -55,6 +63,7 @@ export function summarize(records: readonly RunRecord[]): SummaryRow[] {
       validation: meanStd(finite(rs, (r) => r.metrics.validation)),
       lipReg: meanStd(finite(rs, (r) => r.metrics.lipReg)),
       lf: meanStd(finite(rs, (r) => r.metrics.lf)),
+      ...(r0.test == null ? {} : { test: { mse: meanStd(finite(rs, (r) => r.test?.mse ?? null)), mae: meanStd(finite(rs, (r) => r.test?.mae ?? null)) } }),
     });
   }
   for (const row of rows) {
@@ -62,11 +71,12 @@ export function summarize(records: readonly RunRecord[]): SummaryRow[] {
     if (arm.baseline === undefined || arm.expectBetter === undefined) continue;
     const base = rows.find((r) => r.task === row.task && r.arm === arm.baseline);
     if (base === undefined) continue;
-    const diff = row.validation.mean - base.validation.mean;
+    const [a, b] = [scored(row), scored(base)];
+    const diff = a.mean - b.mean;
     const improvement = row.higherIsBetter ? diff : -diff;
-    const pooled = Math.sqrt((row.validation.std ** 2 + base.validation.std ** 2) / 2);
+    const pooled = Math.sqrt((a.std ** 2 + b.std ** 2) / 2);
     // One seed on a side: no spread, so no number of standard deviations (NaN), only the sign.
-    const single = row.validation.n < 2 || base.validation.n < 2;
+    const single = a.n < 2 || b.n < 2;
     const sds = single ? NaN : pooled > 0 ? improvement / pooled : improvement === 0 ? 0 : Math.sign(improvement) * Infinity;
     const held = Number.isNaN(improvement) ? null : (improvement > 0) === arm.expectBetter;
     row.direction = { baseline: base.arm, expectBetter: arm.expectBetter, improvement, sds, held };
@@ -93,7 +103,7 @@ export function directionCell(row: SummaryRow): string {
 
 /**
  * The study table in the paper's layout: one section per task, one row per arm and lambda,
- * validation metric / L_Lip / L_f as mean ± std over seeds, diverged runs, and whether the
+ * validation metric (forecasting: also test MSE and MAE) / L_Lip / L_f as mean ± std over seeds, diverged runs, and whether the
  * paper's direction held (regularized arms: better than the baseline for the right sign,
  * not better for the wrong-sign controls; "+d sd" = how many pooled standard deviations better).
  */
@@ -103,9 +113,12 @@ export function formatMarkdown(rows: readonly SummaryRow[], title = 'Continuity 
   for (const task of tasks) {
     const rs = rows.filter((r) => r.task === task);
     const metric = `${rs[0].metric} (${rs[0].higherIsBetter ? 'higher' : 'lower'} is better)`;
-    lines.push(`## ${task}`, '', `| arm | lambda | ${metric} | L_Lip(emb) | L_f(emb) | runs | diverged | paper's direction |`, '|---|---:|---|---|---|---:|---:|---|');
+    const forecast = rs[0].test !== undefined;
+    const head = forecast ? `validation ${rs[0].metric} | test MSE (lower is better) | test MAE` : metric;
+    lines.push(`## ${task}`, '', `| arm | lambda | ${head} | L_Lip(emb) | L_f(emb) | runs | diverged | paper's direction |`, `|---|---:|${forecast ? '---|---|---|' : '---|'}---|---|---:|---:|---|`);
     for (const r of rs) {
-      lines.push(`| ${r.arm} | ${r.lambda} | ${pm(r.validation)} | ${pm(r.lipReg)} | ${pm(r.lf)} | ${r.runs} | ${r.diverged} | ${directionCell(r)} |`);
+      const scores = r.test === undefined ? pm(r.validation) : `${pm(r.validation)} | ${pm(r.test.mse)} | ${pm(r.test.mae)}`;
+      lines.push(`| ${r.arm} | ${r.lambda} | ${scores} | ${pm(r.lipReg)} | ${pm(r.lf)} | ${r.runs} | ${r.diverged} | ${directionCell(r)} |`);
     }
     lines.push('');
   }

@@ -16,7 +16,8 @@ describe('validateRunSpec', () => {
     expect(validateRunSpec(good)).toEqual(good);
   });
   it('rejects unknown task, model and arm names, naming the field', () => {
-    expect(errorField(() => validateRunSpec({ ...good, task: 'mnist' }))).toMatch(/spec\.task/);
+    expect(errorField(() => validateRunSpec({ ...good, task: 'mnist2' }))).toMatch(/spec\.task/);
+    expect(errorField(() => validateRunSpec({ ...good, task: 'sunspots-24' }))).toMatch(/spec\.task/);
     expect(errorField(() => validateRunSpec({ ...good, model: 'lstm' }))).toMatch(/spec\.model/);
     expect(errorField(() => validateRunSpec({ ...good, arm: 'SSM+Lip' }))).toMatch(/spec\.arm/);
     expect(errorField(() => validateRunSpec({ ...good, arm: 'Transformer' , lambda: 0 }))).toMatch(/spec\.model/);

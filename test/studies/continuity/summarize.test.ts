@@ -4,11 +4,12 @@ import type { RunRecord } from '../../../src/studies/continuity/runOne.js';
 
 const sizes = { train: 8, validation: 4, length: 16, minLength: 4, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 1e-3 };
 
-function rec(task: RunRecord['task'], arm: string, lambda: number, seed: number, validation: number | null, diverged = false, metric: 'mse' | 'accuracy' = 'mse'): RunRecord {
+function rec(task: RunRecord['task'], arm: string, lambda: number, seed: number, validation: number | null, diverged = false, metric: 'mse' | 'accuracy' = 'mse', test: RunRecord['test'] = null): RunRecord {
   const model = arm.startsWith('SSM') ? 's4d' : 'transformer';
   return {
     task, model, arm, lambda, seed, sizes, metric, higherIsBetter: metric === 'accuracy',
     metrics: { validation, lipReg: 0.5, lf: 1, loss: 1 },
+    test,
     curves: { loss: [1], taskLoss: [1], lipReg: [0.5], lf: [1], validation: [validation] },
     diverged, backend: 'cpu', seconds: 0.1,
   };
@@ -82,5 +83,23 @@ describe('summarize', () => {
     expect(md).toContain('| SSM+Emb+Lip | 1 | 0.8 ± 0 |');
     expect(md).toMatch(/held \(\+\d/);
     expect(md).toContain('did not hold');
+  });
+
+  it('judges forecasting tasks on test MSE and shows test MSE and MAE columns', () => {
+    const t = (mse: number, mae: number): RunRecord['test'] => ({ mse, mae });
+    const f = summarize([
+      rec('weather-24', 'Transformer', 0, 0, 0.5, false, 'mse', t(0.30, 0.4)), rec('weather-24', 'Transformer', 0, 1, 0.5, false, 'mse', t(0.32, 0.42)),
+      // validation says worse (0.6 > 0.5), test says better (0.20 < 0.31): the test MSE decides
+      rec('weather-24', 'Transformer+Lip', -1, 0, 0.6, false, 'mse', t(0.20, 0.3)), rec('weather-24', 'Transformer+Lip', -1, 1, 0.6, false, 'mse', t(0.22, 0.31)),
+      rec('weather-24', 'Transformer+Lip', -1, 2, null, true, 'mse', { mse: null, mae: null }),
+    ]);
+    expect(f[1].test!.mse.mean).toBeCloseTo(0.21, 12);
+    expect(f[1].test!.mae.n).toBe(2);
+    expect(f[1].direction!.improvement).toBeCloseTo(0.1, 12);
+    expect(f[1].direction!.held).toBe(true);
+    const md = formatMarkdown(f);
+    expect(md).toContain('| validation mse | test MSE (lower is better) | test MAE |');
+    expect(md).toContain('| Transformer+Lip | -1 | 0.6 ± 0 | 0.21 ± 0.014 | 0.305 ± 0.0071 |');
+    expect(rows[0].test).toBeUndefined();
   });
 });

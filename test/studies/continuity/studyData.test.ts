@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { buildStudyData } from '../../../src/studies/continuity/studyData.js';
+import { loadImageDataset } from '../../../src/data/loadImageDataset.js';
+import { loadTimeSeries } from '../../../src/data/loadTimeSeries.js';
+import type { RunSizes, RunSpec } from '../../../src/studies/continuity/spec.js';
+
+const sizes: RunSizes = { train: 40, validation: 12, length: 49, minLength: 8, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 8, epochs: 1, learningRate: 1e-3 };
+const spec = (task: string, seed = 0, s: RunSizes = sizes): RunSpec => ({ task, model: 's4d', arm: 'SSM+Emb', lambda: 0, seed, sizes: s });
+
+describe('continuity study data: pixel tasks', () => {
+  it('samples training images from MNIST, validates on the test split, 7x7 means for length 49', () => {
+    const d = buildStudyData(spec('mnist', 3));
+    expect(d).toMatchObject({ kind: 'classification', input: 'continuous', length: 49, targetLength: 1, classes: 10, metric: 'accuracy', higherIsBetter: true });
+    expect(d.train.count).toBe(40);
+    expect(d.train.inputs.length).toBe(40 * 49);
+    expect(d.validation.count).toBe(12);
+    // Validation = the first 12 test images, 4x4 block means of pixel / 255 (recomputed here).
+    const test = loadImageDataset('mnist', { split: 'test', limit: 12 });
+    for (const i of [0, 7]) {
+      expect(d.validation.targets[i]).toBe(test.labels[i]);
+      for (const [a, b] of [[0, 0], [3, 4], [6, 6]]) {
+        let sum = 0;
+        for (let da = 0; da < 4; da++) for (let db = 0; db < 4; db++) sum += test.images[i * 784 + (4 * a + da) * 28 + 4 * b + db];
+        expect(d.validation.inputs[i * 49 + 7 * a + b]).toBeCloseTo(sum / 16 / 255, 5);
+      }
+    }
+    // Each training row is one of the first 10,000 training images with its label.
+    const pool = loadImageDataset('mnist', { split: 'train', limit: 10000 });
+    const rowSum = (a: ArrayLike<number>, from: number, n: number): number => { let s = 0; for (let k = 0; k < n; k++) s += a[from + k]; return s; };
+    for (const r of [0, 39]) {
+      const target = rowSum(d.train.inputs, r * 49, 49) * 16 * 255;
+      const match = Array.from({ length: 10000 }, (_, j) => j).filter((j) => Math.abs(rowSum(pool.images, j * 784, 784) - target) < 0.5 && pool.labels[j] === d.train.targets[r]);
+      expect(match.length).toBeGreaterThanOrEqual(1);
+    }
+    expect(buildStudyData(spec('mnist', 3))).toEqual(d);
+    expect(buildStudyData(spec('mnist', 4)).train.targets).not.toEqual(d.train.targets);
+  });
+
+  it('"-c" raises the contrast of the same images (larger mean first difference, same labels)', () => {
+    const plain = buildStudyData(spec('mnist', 1));
+    const c = buildStudyData(spec('mnist-c', 1));
+    expect(c.train.targets).toEqual(plain.train.targets);
+    const roughness = (x: ArrayLike<number>): number => { let s = 0; for (let i = 1; i < x.length; i++) if (i % 49 !== 0) s += Math.abs(x[i] - x[i - 1]); return s; };
+    // MNIST is nearly binary, so clipping keeps the change modest (measured ~1.1x), never above 1 + r <= 2.
+    expect(roughness(c.train.inputs)).toBeGreaterThan(1.03 * roughness(plain.train.inputs));
+    expect(roughness(c.train.inputs)).toBeLessThan(2 * roughness(plain.train.inputs));
+  });
+});
+
+describe('continuity study data: forecasting tasks (Informer protocol)', () => {
+  it('windows of the hourly Seattle temperature, normalized with the training rows only', () => {
+    const s = { ...sizes, length: 24, train: 30, validation: 10 };
+    const d = buildStudyData(spec('weather-48', 2, s));
+    expect(d).toMatchObject({ kind: 'regression', input: 'continuous', length: 24, targetLength: 48, metric: 'mse', higherIsBetter: false });
+    expect(d.train.inputs.length).toBe(30 * 24);
+    expect(d.train.targets.length).toBe(30 * 48);
+    expect(d.validation.count).toBe(10);
+    const series = loadTimeSeries('seattle-weather-hourly');
+    const n = series.length;
+    const nTrain = Math.floor(0.7 * n);
+    const nTest = Math.floor(0.2 * n);
+    expect(d.test!.count).toBe(nTest - 48 + 1);
+    // Train-only scaler, float64 here.
+    const col = series.columns.indexOf('temperature');
+    const temp = Array.from({ length: n }, (_, t) => series.values[t * series.columns.length + col]);
+    const mean = temp.slice(0, nTrain).reduce((a, b) => a + b, 0) / nTrain;
+    const sd = Math.sqrt(temp.slice(0, nTrain).reduce((a, b) => a + (b - mean) ** 2, 0) / nTrain);
+    const z = temp.map((v) => (v - mean) / sd);
+    // The last test window ends at the last row: inputs then targets are consecutive normalized hours.
+    const last = d.test!.count - 1;
+    for (let k = 0; k < 48; k++) expect(d.test!.targets[last * 48 + k]).toBeCloseTo(z[n - 48 + k], 4);
+    for (let k = 0; k < 24; k++) expect(d.test!.inputs[last * 24 + k]).toBeCloseTo(z[n - 72 + k], 4);
+    // Every training window lies inside the training rows (targets included).
+    const trainZ = z.slice(0, nTrain);
+    for (const w of [0, 29]) {
+      const first = d.train.inputs[w * 24];
+      const start = trainZ.findIndex((v, t) => Math.abs(v - first) < 1e-5 && t + 72 <= nTrain && Math.abs(trainZ[t + 24] - d.train.targets[w * 48]) < 1e-5);
+      expect(start).toBeGreaterThanOrEqual(0);
+    }
+    expect(buildStudyData(spec('weather-48', 2, s))).toEqual(d);
+  });
+});
