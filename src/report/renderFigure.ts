@@ -55,7 +55,7 @@ function offlineLoader(): vega.Loader {
  * browser. Throws `LipkitError('spec.data')` when the spec names a data `url`, and
  * `LipkitError('spec')` when it does not compile, renders a link or an external image, or
  * comes out larger than 10000 px a side. The spec (and its data) is not modified.
- * Gradient references are made document-relative (`url(#id)`); ids are vega's
+ * Gradient and clip references are document-relative (`url(#id)`), ids are vega's
  * (`gradient_0`, `clip1`): namespace them before inlining several SVGs in one page.
  */
 export async function renderFigureSvg(spec: VegaLiteSpec): Promise<string> {
@@ -83,8 +83,6 @@ export async function renderFigureSvg(spec: VegaLiteSpec): Promise<string> {
   if (size !== null && (Number(size[1]) > MAX_SIZE || Number(size[2]) > MAX_SIZE)) {
     throw new LipkitError('spec', `renders a ${size[1]} x ${size[2]} px figure (at most ${MAX_SIZE} px a side): check the data's range and the facets`);
   }
-  // in a browser vega prefixes gradient references with the page's own address
-  svg = svg.replace(/url\([^)#"]*#/g, 'url(#');
   for (const m of svg.matchAll(/\s(?:xlink:)?href="([^"]*)"/g)) {
     if (!m[1].startsWith('#') && !INLINE_IMAGE.test(m[1])) {
       throw new LipkitError('spec', `renders a link or an external image (${JSON.stringify(m[1])}); report figures must not link to or load anything`);

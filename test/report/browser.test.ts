@@ -70,7 +70,7 @@ describe('the HTML report in Chromium', () => {
     const figures: FigureInfo[] = await page.$$eval('figure.lipkit-figure', (nodes) => nodes.map((f) => {
       const svg = f.querySelector('svg');
       const box = svg?.getBoundingClientRect();
-      const drawn = svg === null ? [] : [...svg.querySelectorAll('.role-mark')].flatMap((g) => [...g.querySelectorAll('path, rect, line, circle, text')]);
+      const drawn = svg === null ? [] : Array.from(svg.querySelectorAll('.role-mark')).flatMap((g) => Array.from(g.querySelectorAll('path, rect, line, circle, text')));
       const area = drawn.reduce((a, el) => {
         const r = el.getBoundingClientRect();
         return a + r.width * r.height;
@@ -140,7 +140,7 @@ describe('the HTML report in Chromium', () => {
       return { svg, error };
     });
     expect(result.svg).toMatch(/^<svg[\s\S]*aria-roledescription="axis"[\s\S]*<\/svg>$/);
-    // vega in a browser writes url(file:///...#gradient_0); the report needs url(#gradient_0)
+    // vega's DOM renderer would write url(file:///...#gradient_0); the string renderer must not
     const refs = [...result.svg.matchAll(/url\(([^)]*)\)/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(0);
     for (const r of refs) expect(r).toMatch(/^#gradient_\d+$/);

@@ -74,7 +74,7 @@ describe('renderFigureSvg', () => {
   it('leaves the spec and its data untouched (vega annotates and extends the objects it ingests)', async () => {
     const spec = { ...line, transform: [{ calculate: 'datum.y * 2', as: 'y2' }] };
     const before = JSON.stringify(spec);
-    const values = (spec.data as { values: object[] }).values;
+    const values = (line.data as { values: object[] }).values; // shared with spec
     await renderFigureSvg(spec);
     expect(JSON.stringify(spec)).toBe(before);
     expect(Object.getOwnPropertySymbols(values[0])).toEqual([]);
