@@ -29,8 +29,8 @@ export interface StudyRunOptions {
 /** A JSON value (what results.json may hold). */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** A Vega-Lite specification with inline data (`data: { values: [...] }`), no URLs. */
-export type VegaLiteSpec = { [key: string]: Json };
+/** A Vega-Lite specification with inline data (`data: { values: [...] }`), no URLs; JSON-serializable. */
+export type VegaLiteSpec = Record<string, unknown>;
 
 /** One figure: a Vega-Lite spec plus the words that explain it. */
 export interface StudyFigure {
@@ -71,8 +71,8 @@ export interface StudyOutput {
   claims: StudyClaim[];
   tables: StudyTable[];
   figures: StudyFigure[];
-  /** The raw records (one per run / model), JSON-serializable. */
-  records: Json[];
+  /** The raw records (one per run / model), JSON-serializable (plain objects, arrays, numbers, strings, null). */
+  records: unknown[];
 }
 
 /** A study the CLI can run. */

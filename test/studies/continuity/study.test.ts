@@ -53,7 +53,7 @@ describe('continuity study', () => {
             for (const v of Object.values(r.metrics)) expect(r.diverged || (typeof v === 'number' && Number.isFinite(v))).toBe(true);
             for (const c of Object.values(r.curves)) expect(c.length).toBeGreaterThanOrEqual(1);
             // Forecasting runs are scored on the test windows (MSE, MAE); the others have no test record.
-            const test = (r as { test: { mse: number | null; mae: number | null } | null }).test;
+            const test = (r as unknown as { test: { mse: number | null; mae: number | null } | null }).test;
             if (task.startsWith('weather')) expect(r.diverged || (test !== null && test.mse! > 0 && test.mae! > 0)).toBe(true);
             else expect(test).toBeNull();
           }
