@@ -79,7 +79,8 @@ export interface GroupedPointsOptions {
   /** Rows `{ [group], [series], [value], ... }` (one per seed). */
   rows: Row[];
   group: string;
-  series: string;
+  /** Field of the offset columns within a group; omitted: one column per group, coloured by the group (no legend). */
+  series?: string;
   value: string;
   groupOrder?: string[];
   seriesOrder?: string[];
@@ -97,10 +98,12 @@ export interface GroupedPointsOptions {
 export function groupedPointsSpec(o: GroupedPointsOptions): VegaLiteSpec {
   const scale: Row = o.log ? { type: 'log' } : { zero: o.mean === 'bar' };
   const groups = new Set(o.rows.map((r) => String(r[o.group]))).size;
-  const series = new Set(o.rows.map((r) => String(r[o.series]))).size;
+  const series = o.series === undefined ? 1 : new Set(o.rows.map((r) => String(r[o.series as string]))).size;
   const x = { field: o.group, type: 'nominal', title: o.xTitle, sort: o.groupOrder ?? null, axis: { labelAngle: 0, labelLimit: 200 } };
-  const xOffset = { field: o.series, type: 'nominal', sort: o.seriesOrder ?? null };
-  const color = { field: o.series, type: 'nominal', title: null, sort: o.seriesOrder ?? null, legend: { labelLimit: 260 } };
+  const offset: Row = o.series === undefined ? {} : { xOffset: { field: o.series, type: 'nominal', sort: o.seriesOrder ?? null } };
+  const color: Row = o.series === undefined
+    ? { field: o.group, type: 'nominal', sort: o.groupOrder ?? null, legend: null }
+    : { field: o.series, type: 'nominal', title: null, sort: o.seriesOrder ?? null, legend: { labelLimit: 260 } };
   return {
     data: { values: o.rows },
     width: Math.max(300, groups * Math.max(150, series * 22 + 30)),
@@ -108,11 +111,11 @@ export function groupedPointsSpec(o: GroupedPointsOptions): VegaLiteSpec {
     layer: [
       {
         mark: o.mean === 'bar' ? { type: 'bar', opacity: 0.75 } : { type: 'tick', thickness: 2, size: 14 },
-        encoding: { x, xOffset, color, y: { aggregate: 'mean', field: o.value, type: 'quantitative', title: o.yTitle, scale } },
+        encoding: { x, ...offset, color, y: { aggregate: 'mean', field: o.value, type: 'quantitative', title: o.yTitle, scale } },
       },
       {
         mark: { type: 'point', filled: true, size: 18, opacity: 0.8 },
-        encoding: { x, xOffset, color, y: { field: o.value, type: 'quantitative', scale } },
+        encoding: { x, ...offset, color, y: { field: o.value, type: 'quantitative', scale } },
       },
     ],
   };

@@ -62,8 +62,8 @@ export function twoMoonsClaims(records: ArmRecord[], arms: string[]): StudyClaim
     },
     {
       claim: 'Honesty check (lipkit): the certified upper bound is never below the empirical lower bound.',
-      held: checks.some((c) => c === null) ? null : checks.every((c) => c === true),
-      evidence: `${checks.filter((c) => c === true).length} of ${records.length} models satisfy lower <= upper (float32 slack 1e-5 relative); `
+      held: checks.some((c) => c === false) ? false : checks.some((c) => c === true) ? true : null,
+      evidence: `${checks.filter((c) => c === true).length} of ${records.length} models satisfy lower <= upper (float32 slack 1e-5 relative; diverged models have no bound: ${checks.filter((c) => c === null).length}); `
         + `tightest gap upper/lower: ${f(Math.min(...records.map((r) => (r.upperBound ?? NaN) / (r.lowerBound ?? NaN)).filter(Number.isFinite)), 4)}.`,
     },
   ];

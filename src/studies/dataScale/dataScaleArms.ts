@@ -1,0 +1,67 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { StudyMode } from '../study.js';
+import { buildMlp } from '../mlp/buildMlp.js';
+
+/** Sizes of one mode of the data-scale study. */
+export interface DataScaleSizes {
+  seeds: number;
+  /** Full-batch Adam steps (one per epoch). */
+  epochs: number;
+  learningRate: number;
+  train: number;
+  test: number;
+  noise: number;
+  widths: number[];
+  gridNx: number;
+  gridNy: number;
+  probes: number;
+  ascentSteps: number;
+  plotPoints: number;
+}
+
+const BASE: DataScaleSizes = {
+  seeds: 3, epochs: 1000, learningRate: 0.01, train: 256, test: 512, noise: 0.12, widths: [64, 64, 64],
+  gridNx: 60, gridNy: 40, probes: 512, ascentSteps: 20, plotPoints: 250,
+};
+
+/** Sizes per mode: smoke (seconds, CI), quick (the demo), default (minutes), full. */
+export const DATA_SCALE_SIZES: Readonly<Record<StudyMode, DataScaleSizes>> = {
+  smoke: { ...BASE, seeds: 1, epochs: 15, train: 64, test: 64, widths: [16, 16, 16], gridNx: 16, gridNy: 10, probes: 64, ascentSteps: 3, plotPoints: 64 },
+  quick: { ...BASE, seeds: 1, epochs: 200, gridNx: 48, gridNy: 30, probes: 256, ascentSteps: 10, plotPoints: 200 },
+  default: BASE,
+  full: { ...BASE, seeds: 10, epochs: 3000 },
+};
+
+/** One arm: the per-layer spectral-norm target D (null: unconstrained) and the factor the data is multiplied by. */
+export interface DataScaleArm {
+  label: string;
+  key: 'sn-d1' | 'sn-d10' | 'sn-d1-data-x10' | 'plain' | 'plain-data-x10';
+  /** Per-layer spectral normalization target D (the network is D^layers-Lipschitz in its own input), or null. */
+  target: number | null;
+  /** Every coordinate of the train and test data times this. */
+  scale: number;
+  build(widths: number[], seed: number): tfl.Sequential;
+}
+
+function arm(label: string, key: DataScaleArm['key'], target: number | null, scale: number): DataScaleArm {
+  return {
+    label, key, target, scale,
+    build: (widths, seed) => buildMlp({ widths, seed, ...(target === null ? {} : { spectralNormTarget: target }) }),
+  };
+}
+
+/**
+ * Talk 003's "Sensitivity to data scaling" figure (spectral norm D=1; D=10; D=1 with the data
+ * scaled by 10), plus the unconstrained MLP on both scales as the control: is the difference
+ * due to the constraint?
+ */
+export const DATA_SCALE_ARMS: readonly DataScaleArm[] = [
+  arm('SN D=1', 'sn-d1', 1, 1),
+  arm('SN D=10', 'sn-d10', 10, 1),
+  arm('SN D=1, data x10', 'sn-d1-data-x10', 1, 10),
+  arm('unconstrained', 'plain', null, 1),
+  arm('unconstrained, data x10', 'plain-data-x10', null, 10),
+];
+
+/** Radii in ORIGINAL data units at which certified test accuracy is reported (the model sees scale * epsilon). */
+export const DATA_SCALE_EPSILONS = [0.05, 0.1];
