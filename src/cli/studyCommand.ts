@@ -1,13 +1,18 @@
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { LipkitError } from '../util/errors.js';
 import { parseIntegerFlag } from './parseFlags.js';
 import type { CliIO } from './runCli.js';
 import { presetPlan, type StudyPreset } from '../studies/continuity/plan.js';
 import { runStudy } from '../studies/continuity/runStudy.js';
+import { continuityOutput } from '../studies/continuity/continuityOutput.js';
+import { STUDIES } from '../studies/registry.js';
+import { checkOutputDirectory } from '../report/checkOutputDirectory.js';
+import { writeStudyFiles } from '../report/writeStudyFiles.js';
+import { genericStudyCommand } from './genericStudyCommand.js';
+import { stageProgress } from './studyProgress.js';
+import { claimsTable } from './claimsTable.js';
 import { STUDY_ARMS } from '../studies/continuity/spec.js';
 import { STUDY_TASKS, TASK_FORMS } from '../studies/continuity/tasks.js';
-import type { RunRecord } from '../studies/continuity/runOne.js';
 
 interface ContinuityFlags {
   quick?: boolean;
@@ -19,6 +24,7 @@ interface ContinuityFlags {
   epochs?: string;
   workers: string;
   out: string;
+  report?: boolean;
   progress: boolean;
 }
 
@@ -38,15 +44,10 @@ export function parseLambdas(text: string): number[] {
   });
 }
 
-function progressLine(done: number, total: number, r: RunRecord): string {
-  const metric = r.metrics.validation === null ? 'NaN' : r.metrics.validation.toPrecision(4);
-  return `[${done}/${total}] ${r.task} ${r.arm} lambda=${r.lambda} seed=${r.seed}: ${r.metric} ${metric}${r.diverged ? ' (diverged)' : ''} (${r.seconds.toFixed(1)} s)\n`;
-}
-
 function continuityCommand(io: CliIO): Command {
   return new Command('continuity')
     .description('the "Data Continuity Matters" study: SSM / Transformer arms with the Lipschitz regularizer on the embedding output')
-    .option('--quick', 'tiny sizes (a smoke run, about a minute)')
+    .option('--quick', 'small sizes (2 seeds, lambda 0 and 1; under 3 minutes)')
     .option('--full', 'paper-like sizes for users with hours to spare')
     .option('--tasks <names>', `comma-separated tasks: ${TASK_FORMS}; default ${STUDY_TASKS.join(',')}`)
     .option('--arms <names>', `comma-separated arms (${STUDY_ARMS.map((a) => a.name).join(', ')}); default all`)
@@ -54,7 +55,8 @@ function continuityCommand(io: CliIO): Command {
     .option('--seeds <n>', 'number of seeds (0 .. n-1); default 3 (quick 2, full 5)')
     .option('--epochs <n>', 'training epochs (overrides the preset)')
     .option('--workers <n>', 'parallel worker threads (0: in-process)', '2')
-    .option('--out <dir>', 'directory for results.json and results.md', 'lipkit-study-continuity')
+    .option('--out <dir>', 'directory for results.json, results.md and figures', 'lipkit-study-continuity')
+    .option('--report', 'also write the HTML report index.html')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (flags: ContinuityFlags) => {
       if (flags.quick === true && flags.full === true) throw new LipkitError('--quick', 'and --full exclude each other');
@@ -68,32 +70,28 @@ function continuityCommand(io: CliIO): Command {
         sizes: flags.epochs === undefined ? undefined : { ...base.sizes, epochs: parseIntegerFlag('--epochs', flags.epochs, { min: 1, max: 100000 }) },
       });
       const workers = parseIntegerFlag('--workers', flags.workers, { min: 0, max: 64 });
-      if (flags.out.trim() === '') throw new LipkitError('--out', 'must be a directory path');
-      const bar = flags.progress && process.stderr.isTTY === true
-        ? new cliProgress.SingleBar({ format: 'continuity {bar} {value}/{total} runs | {eta_formatted} left | {last}', etaBuffer: 8 }, cliProgress.Presets.shades_classic)
-        : null;
-      let started = false;
+      checkOutputDirectory(flags.out, '--out');
+      const progress = stageProgress('continuity', io, flags.progress);
       const result = await runStudy(plan, {
         workers,
-        out: flags.out,
-        onProgress: (done, total, r) => {
-          if (bar !== null) {
-            if (!started) { bar.start(total, 0, { last: '' }); started = true; }
-            bar.update(done, { last: `${r.task} ${r.arm} ${r.lambda}` });
-          } else if (flags.progress) io.stderr(progressLine(done, total, r));
-        },
-      }).finally(() => { if (started) bar?.stop(); });
+        onProgress: (done, total, r) => progress.tick({ done, total, label: `${r.task} ${r.arm} λ=${r.lambda} seed ${r.seed}${r.diverged ? ' (diverged)' : ''}` }),
+      }).finally(progress.stop);
+      const output = continuityOutput(result.records, result.rows, { mode: preset, seconds: result.seconds });
+      const written = await writeStudyFiles([output], flags.out, { report: flags.report === true });
       io.stdout(result.markdown);
-      io.stdout(`results written to ${flags.out}/results.json and ${flags.out}/results.md\n`);
+      io.stdout(claimsTable([output]));
+      io.stdout(`results written to ${written.dir}${flags.report === true ? ' (open index.html)' : ''}\n`);
     });
 }
 
 /**
- * The `lipkit study` command group; `lipkit study continuity [--quick | --full] [--out DIR]`
- * runs the data-continuity study (`runStudy`) and writes results.json and results.md.
+ * The `lipkit study` command group: `lipkit study continuity [--quick | --full] [--out DIR]
+ * [--report]` (the data-continuity study, `runStudy`) and one `lipkit study NAME` per study
+ * of `STUDIES` (`genericStudyCommand`). Each writes results.json, results.md, figures/*.svg
+ * and, with `--report`, index.html (`writeStudyFiles`, atomic). Unknown names: exit status 2.
  */
 export function studyCommand(io: CliIO): Command {
-  return new Command('study')
-    .description('reproduction studies')
-    .addCommand(continuityCommand(io));
+  const group = new Command('study').description('reproduction studies').addCommand(continuityCommand(io));
+  for (const study of STUDIES) group.addCommand(genericStudyCommand(study, io));
+  return group;
 }

@@ -1,7 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LipkitError } from '../../util/errors.js';
 import { checkNumber } from '../../util/validate.js';
 import { expandPlan, type StudyPlan } from './plan.js';
 import { runOne, type RunRecord } from './runOne.js';
@@ -12,8 +9,6 @@ import type { RunSpec } from './spec.js';
 export interface RunStudyOptions {
   /** Parallel worker threads, default 2 (tfjs-wasm uses one core each). 0: run in this thread (active backend). */
   workers?: number;
-  /** Directory for results.json and results.md; default none (nothing written). */
-  out?: string;
   /** Called after each finished run. */
   onProgress?: (done: number, total: number, record: RunRecord) => void;
 }
@@ -60,14 +55,13 @@ async function runInWorkers(specs: RunSpec[], workers: number, onDone: (i: numbe
 
 /**
  * Runs a continuity study (Node only): every run of `expandPlan(plan)`, independent runs in
- * `workers` worker threads (each on the wasm backend), summarizes them (`summarize`) and,
- * with `out`, writes `results.json` (one record per run, in plan order) and `results.md`
- * (`formatMarkdown`). Diverged runs are kept. Errors: LipkitError for a bad plan or option
- * (`options.workers`, `options.out`).
+ * `workers` worker threads (each on the wasm backend) and summarizes them (`summarize`,
+ * `formatMarkdown`); records come back in plan order. Diverged runs are kept. Write them with
+ * `writeStudyFiles([continuityOutput(...)], dir)` (results.json, results.md, figures, report).
+ * Errors: LipkitError for a bad plan or option (`options.workers`).
  */
 export async function runStudy(plan: StudyPlan, options: RunStudyOptions = {}): Promise<StudyResult> {
   const workers = checkNumber('options.workers', options.workers ?? 2, { min: 0, max: 64, integer: true });
-  if (options.out !== undefined && (typeof options.out !== 'string' || options.out === '')) throw new LipkitError('options.out', 'must be a directory path');
   const specs = expandPlan(plan);
   const start = performance.now();
   const records: (RunRecord | undefined)[] = new Array<RunRecord | undefined>(specs.length);
@@ -83,10 +77,5 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions = {}): 
   const rows = summarize(complete);
   const seconds = (performance.now() - start) / 1000;
   const markdown = `${formatMarkdown(rows)}\n${complete.length} runs, ${workers === 0 ? 'in-process' : `${workers} worker threads`}, ${seconds.toFixed(1)} s.\n`;
-  if (options.out !== undefined) {
-    mkdirSync(options.out, { recursive: true });
-    writeFileSync(join(options.out, 'results.json'), `${JSON.stringify({ plan, seconds, runs: complete }, null, 1)}\n`);
-    writeFileSync(join(options.out, 'results.md'), markdown);
-  }
   return { records: complete, rows, markdown, seconds };
 }
