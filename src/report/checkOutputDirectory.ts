@@ -2,8 +2,8 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmdirSyn
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { LipkitError } from '../util/errors.js';
 
-/** What lipkit writes into an output directory (and so may replace there). */
-export const OUTPUT_ENTRIES = ['results.json', 'results.md', 'index.html', 'figures'] as const;
+/** What lipkit writes into an output directory (and so may replace there); `models/` holds the demo's saved models. */
+export const OUTPUT_ENTRIES = ['results.json', 'results.md', 'index.html', 'figures', 'models'] as const;
 
 /** Entries of an existing output directory that lipkit did not write (`figures/` may hold .svg files only). */
 function foreignEntries(dir: string): string[] {
@@ -30,7 +30,7 @@ function isSameOrAncestor(dir: string, of: string): boolean {
  * running anything with `--out`. Throws `LipkitError('--out', ...)` when `dir`
  * - is empty, the filesystem root, the current directory or one of its parents;
  * - exists and is not a directory, or is a directory holding anything besides lipkit's
- *   outputs (results.json, results.md, index.html, figures/*.svg): lipkit replaces its
+ *   outputs (results.json, results.md, index.html, figures/*.svg, models/): lipkit replaces its
  *   output directory as a whole, so it refuses to touch other files;
  * - or cannot be written: its parent (or nearest existing ancestor, where missing parents
  *   would be created) does not accept a new entry (probed by creating and removing one).

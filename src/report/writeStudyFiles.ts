@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { StudyOutput } from '../studies/study.js';
+import { LipkitError } from '../util/errors.js';
 import { checkOutputDirectory } from './checkOutputDirectory.js';
 import { checkStudyOutputs } from './checkStudyOutputs.js';
 import { withCleanupOnInterrupt } from './interruptCleanup.js';
@@ -27,6 +28,8 @@ export interface WriteStudyFilesOptions {
   generated?: Date;
   /** The flag named in errors about `dir`. Default '--out'. */
   argument?: string;
+  /** More files written with the outputs, at paths under `models/` (e.g. a saved model: `models/two-moons/model.json`). Default none. */
+  extraFiles?: { path: string; content: string | Uint8Array }[];
 }
 
 /** What `writeStudyFiles` wrote. */
@@ -84,10 +87,23 @@ function swapIntoPlace(temp: string, abs: string, tag: string): void {
   try { rmSync(old, { recursive: true, force: true }); } catch { /* the new outputs are in place; a leftover is removed by the next run */ }
 }
 
+/** Validates `options.extraFiles`: relative paths under `models/`, without `..`, with string or byte content. */
+function checkExtraFiles(files: unknown): { path: string; content: string | Uint8Array }[] {
+  if (!Array.isArray(files)) throw new LipkitError('options.extraFiles', 'must be an array of { path, content }');
+  return files.map((f: unknown, i) => {
+    const { path, content } = (f ?? {}) as { path?: unknown; content?: unknown };
+    if (typeof path !== 'string' || !/^models\/[\w.\-/]+$/.test(path) || path.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+      throw new LipkitError(`options.extraFiles[${i}].path`, `must be a relative path under models/, got ${JSON.stringify(path)}`);
+    }
+    if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new LipkitError(`options.extraFiles[${i}].content`, 'must be a string or a Uint8Array');
+    return { path, content };
+  });
+}
+
 /**
  * Writes a study's (or several studies') outputs to `dir`: `results.json` (one study: its
  * `StudyOutput`; several: `{ studies: [...] }`), `results.md` (`resultsMarkdown`),
- * `figures/<study>-<id>.svg` for every figure, and with `report: true` the self-contained
+ * `figures/<study>-<id>.svg` for every figure, `extraFiles` (under `models/`), and with `report: true` the self-contained
  * `index.html` (`reportHtml`). `dir` is lipkit's output folder: a previous lipkit output
  * there is replaced as a whole, and a directory holding other files is refused
  * (`checkOutputDirectory`, `LipkitError('--out')`, checked before anything is rendered).
@@ -101,6 +117,7 @@ function swapIntoPlace(temp: string, abs: string, tag: string): void {
 export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: string, options: WriteStudyFilesOptions = {}): Promise<WrittenStudyFiles> {
   checkStudyOutputs('outputs', outputs);
   const abs = checkOutputDirectory(dir, options.argument ?? '--out');
+  const extras = checkExtraFiles(options.extraFiles ?? []);
   const svgs = await renderStudyFigures(outputs);
   mkdirSync(dirname(abs), { recursive: true });
   removeStaleSiblings(abs);
@@ -109,16 +126,20 @@ export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: stri
   return withCleanupOnInterrupt(temp, async (guard) => {
     mkdirSync(temp);
     const written: string[] = [];
-    const put = async (name: string, content: () => string): Promise<void> => {
+    const put = async (name: string, content: () => string | Uint8Array): Promise<void> => {
       guard.throwIfInterrupted();
       const text = content();
-      await writeFile(join(temp, name), text, 'utf8');
+      await writeFile(join(temp, name), text);
       guard.throwIfInterrupted();
       written.push(name);
     };
     if (outputs.some((o) => o.figures.length > 0)) await mkdir(join(temp, 'figures'));
     for (const [i, o] of outputs.entries()) {
       for (const [j, f] of o.figures.entries()) await put(figureFileName(o.study, f.id), () => svgs[i][j]);
+    }
+    for (const f of extras) {
+      await mkdir(dirname(join(temp, f.path)), { recursive: true });
+      await put(f.path, () => f.content);
     }
     const text = { title: options.title, intro: options.intro };
     await put('results.md', () => resultsMarkdown(outputs, { ...text, extra: options.markdownExtra }));

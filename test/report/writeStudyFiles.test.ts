@@ -35,6 +35,23 @@ describe('writeStudyFiles', () => {
     expect(leftovers('one')).toEqual([]);
   });
 
+  it('writes extra files under models/ (text and bytes) and refuses paths outside it', async () => {
+    const dir = join(root, 'extra');
+    const bytes = Uint8Array.from([0, 1, 2, 255]);
+    const { files } = await writeStudyFiles([syntheticCertify()], dir, { extraFiles: [{ path: 'models/m/model.json', content: '{"a":1}' }, { path: 'models/m/weights.bin', content: bytes }] });
+    expect(files.map((f) => f.slice(dir.length + 1))).toContain('models/m/weights.bin');
+    expect(readFileSync(join(dir, 'models/m/model.json'), 'utf8')).toBe('{"a":1}');
+    expect(Uint8Array.from(readFileSync(join(dir, 'models/m/weights.bin')))).toEqual(bytes);
+    // A previous output with models/ is lipkit's own and may be replaced.
+    await writeStudyFiles([syntheticCertify()], dir);
+    expect(existsSync(join(dir, 'models'))).toBe(false);
+    for (const bad of ['../x', 'models/../../x', 'figures/a.svg', '/tmp/x', 'models/', 'models//a']) {
+      await expectAsyncError(writeStudyFiles([syntheticCertify()], dir, { extraFiles: [{ path: bad, content: 'x' }] }), 'options.extraFiles[0].path');
+    }
+    await expectAsyncError(writeStudyFiles([syntheticCertify()], dir, { extraFiles: [{ path: 'models/a', content: 3 as never }] }), 'options.extraFiles[0].content');
+    expect(leftovers('extra')).toEqual([]);
+  });
+
   it('writes several studies as { studies }, with the report, replacing the previous output', async () => {
     const dir = join(root, 'two');
     await writeStudyFiles([syntheticCertify()], dir);
