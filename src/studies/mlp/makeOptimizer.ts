@@ -40,7 +40,7 @@ export function checkOptimizerSpec(name: string, spec: unknown): Required<Optimi
 export function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   const s = checkOptimizerSpec('optimizer', spec);
   if (s.kind === 'adam') return tf.train.adam(s.learningRate);
-  if (s.kind === 'sgd') return s.momentum > 0 ? tf.train.momentum(s.learningRate, s.momentum) : tf.train.sgd(s.learningRate);
+  if (s.kind === 'sgd') return s.momentum > 0 ? momentumOptimizer(s.learningRate, s.momentum) : tf.train.sgd(s.learningRate);
   return muon({ learningRate: s.learningRate, momentum: s.momentum });
 }
 
@@ -49,4 +49,19 @@ export function optimizerLabel(spec: OptimizerSpec): string {
   const s = checkOptimizerSpec('optimizer', spec);
   if (s.kind === 'sgd') return `sgd lr=${s.learningRate} m=${s.momentum}`;
   return `${s.kind} lr=${s.learningRate}`;
+}
+
+/**
+ * `tf.train.momentum` whose `dispose` also frees the learning-rate scalar it inherits from SGD
+ * (tfjs-core 4.22's MomentumOptimizer.dispose does not call SGD's, leaking one tensor per optimizer).
+ */
+function momentumOptimizer(learningRate: number, momentum: number): tf.Optimizer {
+  const opt = tf.train.momentum(learningRate, momentum);
+  const own = opt.dispose.bind(opt);
+  opt.dispose = (): void => {
+    own();
+    const c = (opt as unknown as { c?: tf.Tensor }).c;
+    if (c !== undefined && !c.isDisposed) c.dispose();
+  };
+  return opt;
 }
