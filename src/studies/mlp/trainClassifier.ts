@@ -33,6 +33,13 @@ export interface TrainOptions {
    * (`refresh()`), so inference and `lipschitzBound` use an accurate sigma. Default true.
    */
   refreshSpectralNorm?: boolean;
+  /**
+   * After training, apply the kernel constraints this many more times (no optimizer step), so
+   * their warm-started power iterations converge and the final weights satisfy them to the
+   * estimate's accuracy: re-applying them (as loading a saved model does) then changes nothing.
+   * The analogue of `refreshSpectralNorm` for constraints. Default 0 (the weights of the last step).
+   */
+  settleConstraints?: number;
   /** Called after every step (after the constraints) with the 1-based step count. */
   onStep?: (step: number, model: tfl.LayersModel) => void;
 }
@@ -82,6 +89,7 @@ export function trainClassifier(model: tfl.LayersModel, train: ClassificationSet
   if (typeof constrain !== 'boolean') throw new LipkitError('options.constrain', 'must be a boolean');
   if (typeof refreshSpectralNorm !== 'boolean') throw new LipkitError('options.refreshSpectralNorm', 'must be a boolean');
   if (onStep !== undefined && typeof onStep !== 'function') throw new LipkitError('options.onStep', 'must be a function');
+  const settle = checkNumber('options.settleConstraints', options.settleConstraints ?? 0, { min: 0, max: 1e4, integer: true });
 
   const start = performance.now();
   const varList = model.trainableWeights.map((w) => (w as LayerVariable).read() as tf.Variable);
@@ -129,6 +137,7 @@ export function trainClassifier(model: tfl.LayersModel, train: ClassificationSet
         history.penalty.push(finiteOrNull(sums[2] / batches));
       }
     }
+    if (hasConstraints && !history.diverged) for (let i = 0; i < settle; i++) applyConstraints(model);
     if (refreshSpectralNorm && !history.diverged) {
       for (const layer of model.layers) if (layer instanceof SpectralNormalization) layer.refresh();
     }

@@ -22,6 +22,9 @@ export interface TwoMoonsRunOptions extends StudyRunOptions {
   onModel?: (arm: string, model: tfl.LayersModel, seed: number) => Promise<void> | void;
 }
 
+/** Constraint applications after training (projection arm), so the saved model is the certified one. */
+export const SETTLE_CONSTRAINTS = 50;
+
 /** Radii (input units) at which the certified test accuracy is reported. */
 export const TWO_MOONS_EPSILONS = [0.05, 0.1];
 
@@ -58,7 +61,7 @@ export async function runTwoMoons(options: TwoMoonsRunOptions = {}): Promise<Stu
       try {
         const result = runArm(model, {
           train, test,
-          training: { epochs: sizes.epochs, optimizer: { kind: 'adam', learningRate: sizes.learningRate }, seed: runSeed, penalty },
+          training: { epochs: sizes.epochs, optimizer: { kind: 'adam', learningRate: sizes.learningRate }, seed: runSeed, penalty, settleConstraints: SETTLE_CONSTRAINTS },
           maxProbes: sizes.probes, ascentSteps: sizes.ascentSteps, epsilons: TWO_MOONS_EPSILONS,
         });
         records.push({ ...armRecord(arm.label, runSeed, result), key: arm.key, backend: tf.getBackend() });

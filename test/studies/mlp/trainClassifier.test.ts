@@ -184,6 +184,7 @@ describe('trainClassifier', () => {
     expectError(() => trainClassifier(model, tiny, { optimizer: { kind: 'adam', learningRate: 0.1, momentum: 0.9 } }), 'options.optimizer.momentum');
     expectError(() => trainClassifier(model, tiny, { optimizer: { kind: 'sgd', learningRate: 0 } }), 'options.optimizer.learningRate');
     expectError(() => trainClassifier(model, tiny, { constrain: 'yes' as unknown as boolean }), 'options.constrain');
+    expectError(() => trainClassifier(model, tiny, { settleConstraints: -1 }), 'options.settleConstraints');
     expectError(() => trainClassifier(model, { ...tiny, labels: Int32Array.from([0, 1, 2, 0, 1]) }, {}), 'train.labels');
     expectError(() => trainClassifier(model, { ...tiny, count: 4 }, {}), 'train.points');
     expectError(() => trainClassifier({} as tfl.LayersModel, tiny, {}), 'model');
