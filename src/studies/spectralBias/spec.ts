@@ -1,0 +1,124 @@
+import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
+import { checkOptions } from '../../regularize/checks.js';
+import type { StudyMode } from '../study.js';
+
+/** Sizes of one spectral-bias run. */
+export interface SpectralBiasSizes {
+  /** Points N on [0, 1). */
+  count: number;
+  /** Units per hidden ReLU layer. */
+  width: number;
+  /** Hidden ReLU layers. */
+  depth: number;
+  /** Full-batch Adam steps. */
+  steps: number;
+  /** Measure the spectrum every this many steps. */
+  evalEvery: number;
+  learningRate: number;
+  [key: string]: number;
+}
+
+/** One arm: the plain MSE (lambda 0) or MSE - lambda e^{-eps t} L_Lip(y_hat). */
+export interface SpectralBiasArm {
+  name: string;
+  lambda: number;
+  epsilon: number;
+}
+
+/** A whole study: arms x seeds at one size. */
+export interface SpectralBiasPlan {
+  sizes: SpectralBiasSizes;
+  arms: SpectralBiasArm[];
+  seeds: number[];
+  /** Seeds whose predictions are kept at `checkpointSteps`. */
+  checkpointSteps: number[];
+  /** Error threshold for "learned" (steps to reach it per frequency). */
+  threshold: number;
+}
+
+/** Name of an arm from its schedule. */
+export function armName(lambda: number, epsilon: number): string {
+  return lambda === 0 ? 'MSE' : `MSE - ${lambda} e^(-${epsilon} t) L_Lip`;
+}
+
+/** Validates sizes (LipkitError naming `sizes.<field>`). */
+export function checkSizes(sizes: unknown): SpectralBiasSizes {
+  checkOptions('sizes', sizes);
+  const s = (sizes ?? {}) as Partial<SpectralBiasSizes>;
+  const out: SpectralBiasSizes = {
+    count: checkNumber('sizes.count', s.count, { min: 101, max: 1e5, integer: true }),
+    width: checkNumber('sizes.width', s.width, { min: 1, max: 4096, integer: true }),
+    depth: checkNumber('sizes.depth', s.depth, { min: 1, max: 64, integer: true }),
+    steps: checkNumber('sizes.steps', s.steps, { min: 1, max: 1e7, integer: true }),
+    evalEvery: checkNumber('sizes.evalEvery', s.evalEvery, { min: 1, max: 1e7, integer: true }),
+    learningRate: checkNumber('sizes.learningRate', s.learningRate, { min: 0, exclusiveMin: true, max: 10 }),
+  };
+  if (out.evalEvery > out.steps) throw new LipkitError('sizes.evalEvery', `must be <= sizes.steps (${out.steps}), got ${out.evalEvery}`);
+  return out;
+}
+
+/** Validates an arm: lambda >= 0 (the minus sign is in the loss), epsilon >= 0. */
+export function checkArm(name: string, arm: unknown): SpectralBiasArm {
+  checkOptions(name, arm);
+  const a = (arm ?? {}) as Partial<SpectralBiasArm>;
+  const lambda = checkNumber(`${name}.lambda`, a.lambda, { min: 0, max: 1e3 });
+  const epsilon = checkNumber(`${name}.epsilon`, a.epsilon, { min: 0, max: 10 });
+  return { name: typeof a.name === 'string' && a.name !== '' ? a.name : armName(lambda, epsilon), lambda, epsilon };
+}
+
+/** Validates a whole plan: sizes, arms (the first is the baseline), seeds, checkpoint steps (measured steps), threshold. */
+export function checkSpectralBiasPlan(plan: unknown): SpectralBiasPlan {
+  checkOptions('plan', plan);
+  const p = (plan ?? {}) as Partial<SpectralBiasPlan>;
+  const sizes = checkSizes(p.sizes);
+  const list = (name: string, v: unknown, allowEmpty = false): unknown[] => {
+    if (!Array.isArray(v) || (!allowEmpty && v.length === 0)) throw new LipkitError(name, `must be a${allowEmpty ? 'n' : ' non-empty'} array`);
+    return v;
+  };
+  const arms = list('plan.arms', p.arms).map((a, i) => checkArm(`plan.arms[${i}]`, a));
+  if (new Set(arms.map((a) => a.name)).size !== arms.length) throw new LipkitError('plan.arms', 'arm names must be unique');
+  const seeds = list('plan.seeds', p.seeds).map((s, i) => checkNumber(`plan.seeds[${i}]`, s, { min: 0, max: 2 ** 31 - 1, integer: true }));
+  if (new Set(seeds).size !== seeds.length) throw new LipkitError('plan.seeds', 'must not repeat a seed');
+  const checkpointSteps = list('plan.checkpointSteps', p.checkpointSteps, true).map((s, i) => {
+    const v = checkNumber(`plan.checkpointSteps[${i}]`, s, { min: 0, max: sizes.steps, integer: true });
+    if (v % sizes.evalEvery !== 0 && v !== sizes.steps) throw new LipkitError(`plan.checkpointSteps[${i}]`, `must be a measured step (a multiple of sizes.evalEvery = ${sizes.evalEvery}, or sizes.steps), got ${v}`);
+    return v;
+  });
+  const threshold = checkNumber('plan.threshold', p.threshold ?? 0.5, { min: 0, exclusiveMin: true });
+  return { sizes, arms, seeds, checkpointSteps, threshold };
+}
+
+/**
+ * The presets. One 6 x 256 step at N = 200 took about 30 ms on an idle core (wasm), 40-80 ms
+ * on 2 shared cores. The output regularizer only acts once the prediction has some roughness
+ * (its gradient is proportional to the prediction's own differences), so its weight must stay
+ * up for hundreds of steps: the default arm uses epsilon = 1e-3 (weight e^{-1} at step 1000);
+ * 'full' adds the faster decays and lambda = 5 of the paper's range.
+ */
+export function spectralBiasPlan(mode: StudyMode, seed: number): SpectralBiasPlan {
+  const seeds = (k: number): number[] => Array.from({ length: k }, (_, i) => seed + i);
+  const mse = { name: armName(0, 0), lambda: 0, epsilon: 0 };
+  const lip = (lambda: number, epsilon: number): SpectralBiasArm => ({ name: armName(lambda, epsilon), lambda, epsilon });
+  switch (mode) {
+    case 'smoke': {
+      // Narrower network (3 x 32) and 101 points: the smoke test checks the plumbing, not the claim.
+      const sizes = { count: 101, width: 32, depth: 3, steps: 60, evalEvery: 20, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(1), checkpointSteps: [20, 60], threshold: 0.5 };
+    }
+    case 'quick': {
+      const sizes = { count: 200, width: 256, depth: 6, steps: 400, evalEvery: 20, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(1), checkpointSteps: [100, 400], threshold: 0.5 };
+    }
+    case 'default': {
+      const sizes = { count: 200, width: 256, depth: 6, steps: 2000, evalEvery: 25, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(3), checkpointSteps: [250, 1000, 2000], threshold: 0.5 };
+    }
+    case 'full': {
+      const sizes = { count: 200, width: 256, depth: 6, steps: 5000, evalEvery: 50, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-3), lip(1, 1e-2), lip(5, 1e-2), lip(5, 1e-3)], seeds: seeds(5), checkpointSteps: [500, 2000, 5000], threshold: 0.5 };
+    }
+    default:
+      throw new LipkitError('options.mode', `unknown mode ${String(mode)}`);
+  }
+}

@@ -1,0 +1,155 @@
+import type { StudyClaim, StudyTable } from '../study.js';
+import type { SpectralBiasRecord } from './trainArm.js';
+
+/** Frequencies at or above this are "high" in the claim (the upper half of 5..50). */
+export const HIGH_FREQUENCY = 30;
+
+/** Mean and sample standard deviation (sd 0 for one value, NaN for none). */
+export function meanSd(values: readonly number[]): { mean: number; sd: number; n: number } {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, sd: Number.NaN, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, n };
+}
+
+/** `mean ± sd` with `digits` significant decimals ('n/a' when empty). */
+export function formatMeanSd(values: readonly number[], digits = 3): string {
+  const { mean, sd, n } = meanSd(values);
+  if (n === 0 || !Number.isFinite(mean)) return 'n/a';
+  return n > 1 ? `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}` : mean.toFixed(digits);
+}
+
+/**
+ * Mean relative spectral error of frequency column `k` over the measured steps (trapezoids in
+ * the step, divided by the step span): the normalized area under the error curve. Lower means
+ * learned earlier (and better); 1 means not learned during the run. Null when the run diverged.
+ */
+export function errorArea(record: SpectralBiasRecord, k: number): number | null {
+  if (record.diverged) return null;
+  const { steps, errors } = record;
+  let area = 0;
+  for (let i = 1; i < steps.length; i++) area += ((errors[i - 1][k] ?? Number.NaN) + (errors[i][k] ?? Number.NaN)) / 2 * (steps[i] - steps[i - 1]);
+  const span = steps[steps.length - 1] - steps[0];
+  return span > 0 ? area / span : errors[0][k];
+}
+
+/** Steps to settle below the threshold, censored at the run's length + `evalEvery` when never reached. */
+export function censoredSteps(record: SpectralBiasRecord, k: number): number {
+  return record.stepsToThreshold[k] ?? record.sizes.steps + record.sizes.evalEvery;
+}
+
+const highIndices = (r: SpectralBiasRecord): number[] => r.frequencies.map((f, i) => (f >= HIGH_FREQUENCY ? i : -1)).filter((i) => i >= 0);
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Per seed: mean over the high frequencies of the error area (null if diverged). */
+export function highFrequencyArea(record: SpectralBiasRecord): number | null {
+  const areas = highIndices(record).map((k) => errorArea(record, k));
+  return areas.some((a) => a === null) ? null : mean(areas as number[]);
+}
+
+/** Spearman rank correlation of two equally long lists (average ranks for ties). */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  const rank = (v: readonly number[]): number[] => {
+    const order = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < order.length;) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+      for (let m = i; m <= j; m++) r[order[m][1]] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  const ma = mean(ra);
+  const mb = mean(rb);
+  let num = 0; let da = 0; let db = 0;
+  for (let i = 0; i < ra.length; i++) { num += (ra[i] - ma) * (rb[i] - mb); da += (ra[i] - ma) ** 2; db += (rb[i] - mb) ** 2; }
+  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : 0;
+}
+
+/** Records grouped by arm name, in first-seen order. */
+export function byArm(records: readonly SpectralBiasRecord[]): Map<string, SpectralBiasRecord[]> {
+  const m = new Map<string, SpectralBiasRecord[]>();
+  for (const r of records) m.set(r.arm, [...(m.get(r.arm) ?? []), r]);
+  return m;
+}
+
+/**
+ * The study's claims: (1) spectral bias itself without the regularizer (Rahaman et al.): the
+ * error area rises with frequency (Spearman > 0.5 over the 10 frequencies); (2) per regularized
+ * arm, the paper's claim that high frequencies (k >= 30) are learned earlier: the paired
+ * (same seed, same initialization) difference of the high-frequency error area, regularized minus
+ * plain. Held when its mean is below 0 by more than 2 standard errors; not held when the mean
+ * is >= 0; undecided (null) in between or with fewer than 3 seeds.
+ */
+export function spectralBiasClaims(records: readonly SpectralBiasRecord[], baseline: string): StudyClaim[] {
+  const arms = byArm(records);
+  const plain = (arms.get(baseline) ?? []).filter((r) => !r.diverged);
+  const claims: StudyClaim[] = [];
+  if (plain.length > 0) {
+    const freqs = plain[0].frequencies;
+    const areas = freqs.map((_, k) => mean(plain.map((r) => errorArea(r, k) as number)));
+    const rho = spearman(freqs, areas);
+    claims.push({
+      claim: 'Spectral bias (Rahaman et al. 2019): trained on MSE alone, the network learns low frequencies before high ones',
+      held: plain.length >= 3 ? rho > 0.5 : null,
+      evidence: `${baseline}: mean error area per frequency ${freqs.map((f, k) => `k=${f}: ${areas[k].toFixed(2)}`).join(', ')}; Spearman(k, area) = ${rho.toFixed(2)} over ${plain.length} seed(s) (held if > 0.5 with >= 3 seeds)`,
+    });
+  }
+  for (const [arm, rs] of arms) {
+    if (arm === baseline) continue;
+    const diffs: number[] = [];
+    const stepDiffs: number[] = [];
+    let diverged = 0;
+    for (const r of rs) {
+      const p = plain.find((b) => b.seed === r.seed);
+      if (r.diverged) { diverged++; continue; }
+      if (p === undefined) continue;
+      diffs.push((highFrequencyArea(r) as number) - (highFrequencyArea(p) as number));
+      const hi = highIndices(r);
+      stepDiffs.push(mean(hi.map((k) => censoredSteps(r, k) - censoredSteps(p, k))));
+    }
+    const { mean: m, sd, n } = meanSd(diffs);
+    const se = n > 1 ? sd / Math.sqrt(n) : Number.POSITIVE_INFINITY;
+    let held: boolean | null = null;
+    if (n >= 3) held = m < 0 && -m > 2 * se ? true : m >= 0 ? false : null;
+    claims.push({
+      claim: `"Data Continuity Matters" (Qu et al. 2023): with the output regularizer (${arm}) high-frequency components (k >= ${HIGH_FREQUENCY}) are learned earlier`,
+      held,
+      evidence: `paired over ${n} seed(s): high-frequency error area (lower = earlier) regularized minus plain = ${formatMeanSd(diffs)} (SE ${Number.isFinite(se) ? se.toFixed(3) : 'n/a'}); `
+        + `steps to settle below ${rs[0].threshold} (censored at the run length), regularized minus plain = ${formatMeanSd(stepDiffs, 0)}`
+        + `${diverged > 0 ? `; ${diverged} regularized run(s) diverged` : ''}. Held if the mean area difference is < 0 by > 2 SE with >= 3 seeds.`,
+    });
+  }
+  return claims;
+}
+
+/** Tables: per frequency (steps to threshold, error area, final error per arm) and per arm. */
+export function spectralBiasTables(records: readonly SpectralBiasRecord[]): StudyTable[] {
+  const arms = [...byArm(records)];
+  const first = records[0];
+  const perFrequency: StudyTable = {
+    title: `Per frequency, mean ± sd over seeds: steps until the relative spectral error settles below ${first.threshold} (n reached / seeds), mean error over training (area), final error`,
+    columns: ['k', 'A', ...arms.flatMap(([a]) => [`${a}: steps`, `${a}: area`, `${a}: final`])],
+    rows: first.frequencies.map((f, k) => [f, first.amplitudes[k], ...arms.flatMap(([, rs]) => {
+      const ok = rs.filter((r) => !r.diverged);
+      const reached = ok.map((r) => r.stepsToThreshold[k]).filter((s): s is number => s !== null);
+      return [`${formatMeanSd(reached, 0)} (${reached.length}/${rs.length})`, formatMeanSd(ok.map((r) => errorArea(r, k) as number)), formatMeanSd(ok.map((r) => r.finalErrors[k] as number))];
+    })]),
+  };
+  const perArm: StudyTable = {
+    title: 'Per arm, mean ± sd over seeds',
+    columns: ['arm', 'lambda', 'epsilon', 'seeds', 'diverged', 'final MSE', `error area k < ${HIGH_FREQUENCY}`, `error area k >= ${HIGH_FREQUENCY}`, 'final L_Lip(y_hat) (target: L_Lip(y))', 'seconds per run'],
+    rows: arms.map(([arm, rs]) => {
+      const ok = rs.filter((r) => !r.diverged);
+      const low = ok.map((r) => mean(r.frequencies.map((f, k) => (f < HIGH_FREQUENCY ? errorArea(r, k) as number : Number.NaN)).filter((v) => !Number.isNaN(v))));
+      return [arm, rs[0].lambda, rs[0].epsilon, rs.length, rs.length - ok.length,
+        formatMeanSd(ok.map((r) => r.finalMse as number), 4), formatMeanSd(low), formatMeanSd(ok.map((r) => highFrequencyArea(r) as number)),
+        `${formatMeanSd(ok.map((r) => r.lipReg[r.lipReg.length - 1] as number))} (${rs[0].targetLipReg.toFixed(3)})`, formatMeanSd(rs.map((r) => r.seconds), 1)];
+    }),
+  };
+  return [perFrequency, perArm];
+}
