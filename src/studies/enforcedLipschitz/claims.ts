@@ -7,7 +7,8 @@ export const ACCURACY_TIE = 0.005;
 /** "Vacuous" certificate: certified robust accuracy at eps 1.0 at most this. */
 export const VACUOUS_CERTIFIED = 0.02;
 
-interface Point { bound: number; accuracy: number; label: string }
+/** One configuration on the accuracy-vs-bound plane. */
+export interface Point { bound: number; accuracy: number; label: string }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
 const num = (v: number): string => (v >= 100 ? v.toExponential(2) : v.toPrecision(3));
@@ -24,13 +25,26 @@ export function frontierAt(pts: Point[], bound: number): number | null {
   return ok.length === 0 ? null : Math.max(...ok.map((p) => p.accuracy));
 }
 
+/** Bounds within this relative distance of each other form one level (e.g. 1.0003 and 1.001 for a cap of 1). */
+export const LEVEL_MERGE = 0.005;
+
+/** The distinct bound levels of some points: sorted, runs within LEVEL_MERGE merged into their largest member. */
+export function boundLevels(pts: Point[]): number[] {
+  const levels: number[] = [];
+  for (const b of pts.map((p) => p.bound).sort((x, y) => x - y)) {
+    if (levels.length > 0 && b <= levels[levels.length - 1] * (1 + LEVEL_MERGE)) levels[levels.length - 1] = b;
+    else levels.push(b);
+  }
+  return levels;
+}
+
 /**
- * Compares two accuracy-vs-certified-bound frontiers at every bound level either side reaches:
- * at each level both must have a model with a bound at most that level; differences beyond
- * ACCURACY_TIE count as a win. Returns the counts and the per-level lines.
+ * Compares two accuracy-vs-certified-bound frontiers at every bound level either side reaches
+ * (`boundLevels`): at each level both must have a model with a bound at most that level;
+ * differences beyond ACCURACY_TIE count as a win. Returns the counts and the per-level lines.
  */
 export function compareFrontiers(a: Point[], b: Point[]): { aAhead: number; bAhead: number; ties: number; lines: string[] } {
-  const levels = [...new Set([...a, ...b].map((p) => p.bound))].sort((x, y) => x - y);
+  const levels = boundLevels([...a, ...b]);
   let aAhead = 0;
   let bAhead = 0;
   let ties = 0;

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LipkitError } from '../../util/errors.js';
-import { checkNumber } from '../../util/validate.js';
-import { checkChoice, checkOptions } from '../../regularize/checks.js';
-import { STUDY_MODES, type StudyDefinition, type StudyOutput, type StudyRunOptions } from '../study.js';
+import type { StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
+import { readRunOptions } from '../mlp/readRunOptions.js';
 import { loadMnistSets } from './mnistSets.js';
 import { expandRuns, presetFor, type EnforcedPreset } from './plan.js';
 import { runOne, type EnforcedRunRecord } from './runOne.js';
@@ -41,10 +39,7 @@ function summaryText(preset: EnforcedPreset, records: EnforcedRunRecord[], confi
  * returns the `StudyOutput` (records, trade-off and per-layer tables, claims, three figures).
  */
 export async function runEnforcedLipschitz(options: StudyRunOptions & { preset?: EnforcedPreset } = {}): Promise<StudyOutput> {
-  checkOptions('options', options);
-  const mode = checkChoice('options.mode', options.mode ?? 'default', STUDY_MODES);
-  const seed = checkNumber('options.seed', options.seed ?? 0, { min: 0, max: 2 ** 20, integer: true });
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new LipkitError('options.onProgress', 'must be a function');
+  const { mode, seed, onProgress } = readRunOptions(options);
   const preset = options.preset ?? presetFor(mode);
   const runs = expandRuns(preset, seed);
   const start = performance.now();
@@ -52,7 +47,7 @@ export async function runEnforcedLipschitz(options: StudyRunOptions & { preset?:
   const records: EnforcedRunRecord[] = [];
   for (const spec of runs) {
     records.push(runOne(spec, data));
-    options.onProgress?.({ done: records.length, total: runs.length, label: `${spec.optimizer} ${spec.method}${spec.cap === null ? '' : ` cap ${spec.cap}`} seed ${spec.seed}` });
+    onProgress({ done: records.length, total: runs.length, label: `${spec.optimizer} ${spec.method}${spec.cap === null ? '' : ` cap ${spec.cap}`} seed ${spec.seed}` });
     await new Promise((resolve) => setImmediate(resolve)); // let progress output and signals through between runs
   }
   const seconds = (performance.now() - start) / 1000;

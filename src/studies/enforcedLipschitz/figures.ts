@@ -21,7 +21,7 @@ export function tradeoffFigure(records: EnforcedRunRecord[]): StudyFigure {
       encoding: {
         x: { field: 'bound', type: 'quantitative', scale: { type: 'log' }, title: 'certified Lipschitz bound L (log scale)' },
         y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy' },
-        color: { field: 'method', type: 'nominal', scale: methodScale, title: 'constraint' },
+        color: { field: 'method', type: 'nominal', scale: methodScale, title: 'constraint', legend: { labelLimit: 240 } },
         shape: { field: 'optimizer', type: 'nominal', scale: optimizerScale, title: 'optimizer' },
         tooltip: [{ field: 'optimizer' }, { field: 'method' }, { field: 'cap' }, { field: 'seed' }, { field: 'bound', format: '.3g' }, { field: 'accuracy', format: '.3f' }],
       },
@@ -51,7 +51,7 @@ export function robustnessFigure(records: EnforcedRunRecord[], configs: ConfigSu
     const runs = records.filter((r) => r.optimizer === c.optimizer && r.method === c.method && r.cap === c.cap && !r.diverged);
     const radii = runs[0]?.certified.map((p) => p.epsilon) ?? [];
     for (const epsilon of radii) {
-      const acc = mean(runs.map((r) => certifiedAt(r, epsilon)).filter((v): v is number => v !== null));
+      const acc = mean(runs.map((r) => certifiedAt(r, epsilon)));
       if (acc === null) continue;
       values.push({ optimizer: c.optimizer, method: c.method, model: `${c.optimizer} ${c.method}${c.cap === null ? '' : ` cap ${c.cap}`}`, epsilon, accuracy: acc });
     }
@@ -59,15 +59,15 @@ export function robustnessFigure(records: EnforcedRunRecord[], configs: ConfigSu
   return {
     id: 'certified-robustness',
     title: 'Certified robust accuracy vs l2 radius',
-    caption: 'Fraction of test images classified correctly with a certified l2 radius above eps, radius = margin / (sqrt(2) L) with L from lipschitzBound (lipkit\'s certifiedAccuracy; the per-logit 2L convention would halve every radius). One line per optimizer (dash) and constraint (color), at the cap with the best value at eps 1.0; means over seeds. Pixels are in [0, 1].',
+    caption: 'Fraction of test images classified correctly with a certified l2 radius above eps, radius = margin / (sqrt(2) L) with L from lipschitzBound (lipkit\'s certifiedAccuracy; the per-logit 2L convention would halve every radius). One line per optimizer (solid Adam, dashed Muon) and constraint (color), at the cap with the best value at eps 1.0; means over seeds. Pixels are in [0, 1].',
     spec: {
       data: { values },
-      mark: { type: 'line', point: true },
+      mark: { type: 'line', strokeWidth: 2 },
       encoding: {
         x: { field: 'epsilon', type: 'quantitative', title: 'l2 radius eps' },
         y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'certified robust accuracy' },
-        color: { field: 'method', type: 'nominal', scale: methodScale, title: 'constraint' },
-        strokeDash: { field: 'optimizer', type: 'nominal', scale: optimizerScale, title: 'optimizer' },
+        color: { field: 'method', type: 'nominal', scale: methodScale, title: 'constraint', legend: { labelLimit: 240 } },
+        strokeDash: { field: 'optimizer', type: 'nominal', scale: { ...optimizerScale, range: [[1, 0], [6, 3]] }, title: 'optimizer' },
         detail: { field: 'model', type: 'nominal' },
         tooltip: [{ field: 'model' }, { field: 'epsilon' }, { field: 'accuracy', format: '.3f' }],
       },

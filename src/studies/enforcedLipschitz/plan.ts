@@ -71,9 +71,9 @@ export function presetFor(mode: StudyMode): EnforcedPreset {
     case 'smoke':
       return { caps: [1], seeds: 1, sizes: { ...BASE, train: 64, test: 64, hidden: 16, batchSize: 64, epochs: 1, lowerBoundProbes: 8, lowerBoundSteps: 3 } };
     case 'quick':
-      return { caps: [1, 4], seeds: 1, sizes: { ...BASE, train: 1024, test: 500, hidden: 64, batchSize: 128, epochs: 3, lowerBoundProbes: 32, lowerBoundSteps: 10 } };
+      return { caps: [1, 4], seeds: 1, sizes: { ...BASE, train: 1280, test: 500, hidden: 64, batchSize: 64, epochs: 2, lowerBoundProbes: 16, lowerBoundSteps: 5 } };
     case 'default':
-      return { caps: [1, 2, 4], seeds: 2, sizes: { ...BASE, train: 8192, test: 2000, hidden: 128, batchSize: 128, epochs: 2, lowerBoundProbes: 64, lowerBoundSteps: 20 } };
+      return { caps: [1, 2, 4], seeds: 2, sizes: { ...BASE, train: 8192, test: 2000, hidden: 128, batchSize: 128, epochs: 2, lowerBoundProbes: 32, lowerBoundSteps: 10 } };
     case 'full':
       return { caps: [0.5, 1, 2, 4], seeds: 3, sizes: { ...BASE, train: 60000, test: 10000, hidden: 256, batchSize: 128, epochs: 10, lowerBoundProbes: 256, lowerBoundSteps: 20 } };
   }
@@ -106,7 +106,7 @@ export function checkPreset(preset: EnforcedPreset): EnforcedPreset {
  */
 export function expandRuns(preset: EnforcedPreset, baseSeed: number): EnforcedRunSpec[] {
   checkPreset(preset);
-  checkNumber('options.seed', baseSeed, { min: 0, max: 2 ** 20, integer: true });
+  checkNumber('options.seed', baseSeed, { min: 0, max: 1e6, integer: true });
   const runs: EnforcedRunSpec[] = [];
   for (let k = 0; k < preset.seeds; k++) {
     for (const optimizer of STUDY_OPTIMIZERS) {

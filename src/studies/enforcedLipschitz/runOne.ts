@@ -6,6 +6,7 @@ import { trainClassifier } from '../mlp/trainClassifier.js';
 import { evaluateClassifier } from '../mlp/evaluateClassifier.js';
 import { measureSmoothness } from '../mlp/measureSmoothness.js';
 import { disposeModel } from '../mlp/disposeModel.js';
+import { finiteOrNull as finite } from '../mlp/stats.js';
 import type { ClassificationSet } from '../mlp/classificationData.js';
 import { methodConstraint } from './methodConstraint.js';
 import { checkLayerCaps, type LayerCapCheck } from './layerCaps.js';
@@ -42,8 +43,6 @@ export interface EnforcedRunRecord {
   trainSeconds: number;
   evalSeconds: number;
 }
-
-const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /**
  * The study's MLP: lipkit's `buildMlp` (784 -> hidden -> hidden -> 10, ReLU, linear logits),

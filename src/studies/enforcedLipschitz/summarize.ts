@@ -1,4 +1,5 @@
 import type { StudyTable } from '../study.js';
+import { finiteOrNull, meanSd } from '../mlp/stats.js';
 import { CONSTRAINT_METHODS, STUDY_OPTIMIZERS, TABLE_EPSILONS, type ConstraintMethod, type StudyOptimizer } from './plan.js';
 import type { EnforcedRunRecord } from './runOne.js';
 
@@ -28,15 +29,14 @@ export interface ConfigSummary {
   holds: boolean | null;
 }
 
-export const mean = (v: number[]): number | null => (v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length);
+/** Mean of the finite values (null when there is none). */
+export const mean = (v: readonly (number | null)[]): number | null => finiteOrNull(meanSd(v).mean);
 
-function sd(v: number[]): number | null {
-  const m = mean(v);
-  if (m === null || v.length < 2) return null;
-  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+/** Sample standard deviation of the finite values (null with fewer than two). */
+function sd(v: readonly (number | null)[]): number | null {
+  const s = meanSd(v);
+  return s.n < 2 ? null : s.sd;
 }
-
-const present = (v: (number | null)[]): number[] => v.filter((x): x is number => x !== null && Number.isFinite(x));
 
 /** Certified accuracy of a record at radius `epsilon` (null when not measured). */
 export function certifiedAt(r: EnforcedRunRecord, epsilon: number): number | null {
@@ -63,11 +63,11 @@ export function summarizeConfigs(records: EnforcedRunRecord[]): ConfigSummary[] 
           cap,
           runs: group.length,
           diverged: group.length - ok.length,
-          certifiedBound: mean(present(ok.map((r) => r.certifiedBound))),
-          lowerBound: mean(present(ok.map((r) => r.lowerBound))),
-          testAccuracy: mean(present(ok.map((r) => r.testAccuracy))),
-          testAccuracySd: sd(present(ok.map((r) => r.testAccuracy))),
-          certified: TABLE_EPSILONS.map((e) => mean(present(ok.map((r) => certifiedAt(r, e))))),
+          certifiedBound: mean(ok.map((r) => r.certifiedBound)),
+          lowerBound: mean(ok.map((r) => r.lowerBound)),
+          testAccuracy: mean(ok.map((r) => r.testAccuracy)),
+          testAccuracySd: sd(ok.map((r) => r.testAccuracy)),
+          certified: TABLE_EPSILONS.map((e) => mean(ok.map((r) => certifiedAt(r, e)))),
           trainSeconds: mean(group.map((r) => r.trainSeconds)) ?? 0,
           layerSigma,
           promise: checks.length === 0 ? null : Math.max(...checks.map((l) => l.promise as number)),

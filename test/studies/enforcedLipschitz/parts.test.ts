@@ -127,6 +127,10 @@ describe('summaries and claims', () => {
     expect(r.lines.length).toBe(2);
     expect(compareFrontiers(b, a)).toMatchObject({ aAhead: 1, bAhead: 1 });
     expect(compareFrontiers([a[0]], [{ bound: 1, accuracy: 0.902, label: 'tie' }])).toMatchObject({ aAhead: 0, bAhead: 0, ties: 1 });
+    // bounds within 0.5 % are one level, judged at the larger bound
+    const near = compareFrontiers([{ bound: 1, accuracy: 0.9, label: 'a' }], [{ bound: 1.003, accuracy: 0.8, label: 'b' }]);
+    expect(near).toMatchObject({ aAhead: 1, bAhead: 0, ties: 0 });
+    expect(near.lines.length).toBe(1);
   });
 
   it('decides each claim from the numbers, in both directions', () => {
