@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { setBackend } from '../backend/setBackend.js';
 import { LipkitError } from '../util/errors.js';
 import { STUDY_MODES, type StudyDefinition, type StudyMode } from '../studies/study.js';
 import { checkOutputDirectory } from '../report/checkOutputDirectory.js';
@@ -50,6 +51,7 @@ export function genericStudyCommand(study: StudyDefinition, io: CliIO): Command 
       const seed = parseIntegerFlag('--seed', flags.seed, { min: 0, max: 1e6 });
       const out = flags.out ?? `lipkit-study-${study.name}`;
       checkOutputDirectory(out, '--out');
+      await setBackend();
       const progress = stageProgress(study.name, io, flags.progress);
       const output = await study.run({ mode, seed, onProgress: progress.tick }).finally(progress.stop);
       const written = await writeStudyFiles([output], out, { report: flags.report === true });

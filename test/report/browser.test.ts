@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild'; // vite's bundler (vitest depends on it)
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { inspectFigures, launchChromium, openRecorded } from './inspectReport.js';
 import { writeStudyFiles } from '../../src/report/writeStudyFiles.js';
 import { syntheticCertify, syntheticMoons } from './syntheticOutputs.js';
 
@@ -12,21 +13,15 @@ import { syntheticCertify, syntheticMoons } from './syntheticOutputs.js';
  * The report as a person sees it: written by writeStudyFiles, opened in Debian's headless
  * Chromium (.ci/run installs it), checked for network requests and for every figure drawn.
  */
-const CHROMIUM = '/usr/bin/chromium';
-
 let root: string;
 let browser: Browser;
 let pageUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   root = mkdtempSync(join(tmpdir(), 'lipkit-browser-test-'));
   const { dir } = await writeStudyFiles([syntheticMoons(), syntheticCertify()], join(root, 'report'), { report: true, title: 'Browser test', version: '0.0.0-test' });
   pageUrl = pathToFileURL(join(dir, 'index.html')).href;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -34,29 +29,9 @@ afterAll(async () => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
-interface FigureInfo {
-  id: string;
-  svgs: number;
-  width: number;
-  height: number;
-  axes: number;
-  axisTicks: number;
-  markGroups: number;
-  drawnMarks: number;
-  drawnMarkArea: number;
-  caption: string;
-}
-
 describe('the HTML report in Chromium', () => {
   it('makes no request besides the page itself, and no console errors (no CSP violations)', async () => {
-    const page = await browser.newPage();
-    const requests: string[] = [];
-    const problems: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(pageUrl, { waitUntil: 'load' });
-    await page.waitForTimeout(300); // late requests (favicon, fonts) would show up here
+    const { page, requests, problems } = await openRecorded(browser, pageUrl);
     expect(requests).toEqual([pageUrl]);
     for (const u of requests) expect(u).toMatch(/^(file|data|about):/);
     expect(problems).toEqual([]);
@@ -67,27 +42,7 @@ describe('the HTML report in Chromium', () => {
   it('draws every figure: a visible SVG over 50 x 50 px with axes and marks', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(pageUrl, { waitUntil: 'load' });
-    const figures: FigureInfo[] = await page.$$eval('figure.lipkit-figure', (nodes) => nodes.map((f) => {
-      const svg = f.querySelector('svg');
-      const box = svg?.getBoundingClientRect();
-      const drawn = svg === null ? [] : Array.from(svg.querySelectorAll('.role-mark')).flatMap((g) => Array.from(g.querySelectorAll('path, rect, line, circle, text')));
-      const area = drawn.reduce((a, el) => {
-        const r = el.getBoundingClientRect();
-        return a + r.width * r.height;
-      }, 0);
-      return {
-        id: f.id,
-        svgs: f.querySelectorAll('svg').length,
-        width: box?.width ?? 0,
-        height: box?.height ?? 0,
-        axes: svg?.querySelectorAll('[aria-roledescription="axis"]').length ?? 0,
-        axisTicks: svg?.querySelectorAll('.role-axis-tick line').length ?? 0,
-        markGroups: svg?.querySelectorAll('.role-mark').length ?? 0,
-        drawnMarks: drawn.length,
-        drawnMarkArea: area,
-        caption: f.querySelector('figcaption')?.textContent ?? '',
-      };
-    }));
+    const figures = await inspectFigures(page);
     expect(figures.map((f) => f.id)).toEqual([
       'fig-moons-synthetic-decision-surfaces', 'fig-moons-synthetic-bound-curves',
       'fig-certify-synthetic-per-layer', 'fig-certify-synthetic-lipschitz-vs-accuracy', 'fig-certify-synthetic-frequency-error',
