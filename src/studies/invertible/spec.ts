@@ -87,7 +87,7 @@ export function invertiblePlan(mode: StudyMode, seed: number): InvertiblePlan {
     case 'smoke':
       return { sizes: { ...base, train: 64, test: 32, blocks: 2, hidden: 8, steps: 20, evalEvery: 5 }, coefficients: [0.5, 0.9], iterationCounts: [1, 5, 20], seeds: seeds(1), showcase: 0.9 };
     case 'quick':
-      return { sizes: { ...base, steps: 150, test: 128 }, coefficients, iterationCounts: [1, 3, 10, 30], seeds: seeds(1), showcase: 0.9 };
+      return { sizes: { ...base, steps: 150, test: 128 }, coefficients: [0.5, 0.7, 0.9, 0.99], iterationCounts: [1, 3, 10, 30], seeds: seeds(1), showcase: 0.9 };
     case 'default':
       return { sizes: base, coefficients, iterationCounts: [1, 3, 10, 30, 100], seeds: seeds(3), showcase: 0.9 };
     case 'full':

@@ -31,7 +31,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
     caption: `|DFT(y_hat - y)_k| / |DFT(y)_k| for each target frequency k, mean over ${seeds} seed(s), one panel per arm. Spectral bias shows as low frequencies (dark) dropping first; the paper's claim is that the regularized arm brings the high frequencies (light) down sooner.`,
     spec: {
       data: { values: curves },
-      facet: { column: { field: 'arm', type: 'nominal', title: null, sort: armNames } },
+      facet: { column: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 320 } } },
       spec: {
         width: 300, height: 220,
         mark: { type: 'line', strokeWidth: 1.5 },
@@ -50,7 +50,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
     caption: 'The same means as a heatmap in the style of Rahaman et al.: each cell is the error of frequency k at a training step; dark = learned. One panel per arm.',
     spec: {
       data: { values: curves.map((c) => ({ ...(c as Record<string, Json>), step1: (c as { step: number }).step + evalEvery })) },
-      facet: { row: { field: 'arm', type: 'nominal', title: null, sort: armNames } },
+      facet: { row: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 320, labelAngle: 0, labelOrient: 'top', labelAnchor: 'start' } } },
       spec: {
         width: 440, height: 150,
         mark: 'rect',
@@ -83,7 +83,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
       encoding: {
         x: { field: 'k', type: 'ordinal', title: 'frequency k' },
         xOffset: { field: 'arm', type: 'nominal', sort: armNames },
-        color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames },
+        color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 320 } },
       },
       layer: [
         { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: 'final relative error' } } },
@@ -103,32 +103,33 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
       }
     });
   }
+  const lossPanel = (quantity: string, log: boolean, target: number | null): Json => ({
+    width: 300, height: 220,
+    title: quantity,
+    layer: [
+      {
+        transform: [{ filter: { field: 'quantity', equal: quantity } }],
+        mark: 'line',
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'training step' },
+          y: { field: 'value', type: 'quantitative', title: null, scale: log ? { type: 'log' } : { zero: false } },
+          color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 320 } },
+        },
+      },
+      ...(target === null ? [] : [{
+        data: { values: [{ target }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: 'black' },
+        encoding: { y: { field: 'target', type: 'quantitative' } },
+      }]),
+    ],
+  });
   const losses: StudyFigure = {
     id: 'loss-curves',
     title: 'MSE and L_Lip of the prediction over training',
-    caption: `Full-batch MSE and the output regularizer L_Lip(y_hat) (mean squared step of the predicted sequence), mean over seeds; the dashed line is L_Lip of the target (${records[0].targetLipReg.toFixed(3)}). The regularized arm is rewarded for raising L_Lip while its weight lambda e^{-eps t} is large.`,
+    caption: `Full-batch MSE and the output regularizer L_Lip(y_hat) (mean squared step of the predicted sequence, log scale), mean over seeds; the dashed line is L_Lip of the target (${records[0].targetLipReg.toFixed(3)}). The regularized arm is rewarded for raising L_Lip while its weight lambda e^{-eps t} is large.`,
     spec: {
       data: { values: lossValues },
-      facet: { column: { field: 'quantity', type: 'nominal', title: null } },
-      resolve: { scale: { y: 'independent' } },
-      spec: {
-        width: 300, height: 220,
-        layer: [
-          {
-            mark: 'line',
-            encoding: {
-              x: { field: 'step', type: 'quantitative', title: 'training step' },
-              y: { field: 'value', type: 'quantitative', title: null, scale: { type: 'log' } },
-              color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames },
-            },
-          },
-          {
-            transform: [{ filter: "datum.quantity === 'L_Lip(y_hat)'" }, { aggregate: [{ op: 'count', as: 'n' }], groupby: ['quantity'] }, { calculate: String(records[0].targetLipReg), as: 'target' }],
-            mark: { type: 'rule', strokeDash: [4, 3], color: 'black' },
-            encoding: { y: { field: 'target', type: 'quantitative' } },
-          },
-        ],
-      },
+      hconcat: [lossPanel('MSE(y_hat, y)', false, null), lossPanel('L_Lip(y_hat)', true, records[0].targetLipReg)],
     },
   };
 
@@ -159,7 +160,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
         encoding: {
           x: { field: 'x', type: 'quantitative', title: 'x' },
           y: { field: 'value', type: 'quantitative', title: 'h(x), y_hat(x)' },
-          color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['target', ...armNames], range: ['#9aa5b1', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'] } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 }, scale: { domain: ['target', ...armNames], range: ['#9aa5b1', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'] } },
         },
       },
     },

@@ -107,8 +107,8 @@ export function spectralBiasPlan(mode: StudyMode, seed: number): SpectralBiasPla
       return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(1), checkpointSteps: [20, 60], threshold: 0.5 };
     }
     case 'quick': {
-      const sizes = { count: 200, width: 256, depth: 6, steps: 400, evalEvery: 20, learningRate: 1e-3 };
-      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(1), checkpointSteps: [100, 400], threshold: 0.5 };
+      const sizes = { count: 200, width: 256, depth: 6, steps: 300, evalEvery: 20, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(1), checkpointSteps: [100, 300], threshold: 0.5 };
     }
     case 'default': {
       const sizes = { count: 200, width: 256, depth: 6, steps: 2000, evalEvery: 25, learningRate: 1e-3 };
