@@ -13,14 +13,14 @@ export function meanSd(values: readonly (number | null)[]): { mean: number; sd: 
   return { mean, sd, n };
 }
 
-/** A number with `digits` significant digits (fixed notation below 1e6, exponent above); 'n/a' when not finite. */
+/** A number with `digits` significant digits (integers at or above 10^digits, an exponent below 1e-4); 'n/a' when not finite. */
 export function formatNumber(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(digits - 1);
-  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
-  return v.toFixed(Math.min(decimals, 6));
+  if (a < 1e-4) return v.toExponential(digits - 1);
+  if (a >= 10 ** digits) return String(Math.round(v));
+  return v.toPrecision(digits);
 }
 
 /** `mean ± sd` over seeds (just the mean for one seed), `digits` significant digits. */

@@ -10,6 +10,7 @@ import { SpectralNormalization } from '../../layers/SpectralNormalization.js';
 import { checkClassificationSet, setTensors, type ClassificationSet } from './classificationData.js';
 import { checkOptimizerSpec, makeOptimizer, type OptimizerSpec } from './makeOptimizer.js';
 import type { PenaltyTerm } from './penaltyTerms.js';
+import { finiteOrNull } from './stats.js';
 
 /** Options of `trainClassifier`. */
 export interface TrainOptions {
@@ -58,8 +59,6 @@ export interface TrainHistory {
   diverged: boolean;
   seconds: number;
 }
-
-const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /**
  * Trains a classifier (logits out) in a custom loop on the active backend:
