@@ -106,7 +106,7 @@ export function groupedPointsSpec(o: GroupedPointsOptions): VegaLiteSpec {
     : { field: o.series, type: 'nominal', title: null, sort: o.seriesOrder ?? null, legend: { labelLimit: 260 } };
   return {
     data: { values: o.rows },
-    width: Math.max(300, groups * Math.max(150, series * 22 + 30)),
+    width: Math.max(300, groups * Math.max(180, series * 22 + 30)),
     height: 220,
     layer: [
       {

@@ -8,6 +8,8 @@ import type { OptimizerRecord } from './optimizerStudy.js';
 export const BOUND_RATIO = 2;
 
 const f = formatNumber;
+/** A ratio as `2.44x`, or `n/a`. */
+const times = (r: number): string => (Number.isFinite(r) ? `${f(r, 3)}x` : 'n/a');
 const sgd = (learningRate: number, momentum: number): string => optimizerLabel({ kind: 'sgd', learningRate: Math.round(learningRate * 1e9) / 1e9, momentum });
 
 /** log10 of one setting's values of a numeric field (null when missing or <= 0). */
@@ -58,9 +60,9 @@ export function optimizerClaims(records: OptimizerRecord[]): StudyClaim[] {
       claim: 'Momentum also changes the smoothness the optimizer reaches (talk 003; the talk\'s own example, spectral normalization needing low momentum in GANs, is not tested here).',
       held: momentumRatios.every(Number.isFinite) ? momentumRatios.every((r) => r >= BOUND_RATIO || r <= 1 / BOUND_RATIO) : null,
       evidence: `certified bound after the same steps, momentum ${SGD_MOMENTA[1]} / momentum 0 per learning rate: `
-        + `${SGD_LEARNING_RATES.map((lr, i) => `lr ${lr}: ${f(momentumRatios[i], 3)}x`).join(', ')} (held if every ratio is >= ${BOUND_RATIO} or <= 1/${BOUND_RATIO}). `
+        + `${SGD_LEARNING_RATES.map((lr, i) => `lr ${lr}: ${times(momentumRatios[i])}`).join(', ')} (held if every ratio is >= ${BOUND_RATIO} or <= 1/${BOUND_RATIO}). `
         + `Heavy-ball momentum acts like a larger step lr/(1 - m): ${sgd(SGD_LEARNING_RATES[0], SGD_MOMENTA[1])} reaches ${f(heavy)}, ${sgd(SGD_LEARNING_RATES[0] / (1 - SGD_MOMENTA[1]), 0)} ${f(plainTen)}. `
-        + `At the same training loss (cross-entropy ${LOSS_LEVEL}) the momentum ratios are ${SGD_LEARNING_RATES.map((lr, i) => `lr ${lr}: ${f(momentumAtLevel[i], 3)}x`).join(', ')} (n/a: a setting never reached it).`,
+        + `At the same training loss (cross-entropy ${LOSS_LEVEL}) the momentum ratios are ${SGD_LEARNING_RATES.map((lr, i) => `lr ${lr}: ${times(momentumAtLevel[i])}`).join(', ')} (n/a: a setting never reached it).`,
     },
     {
       claim: 'Honesty check (lipkit): the certified upper bound is never below the empirical lower bound.',
