@@ -31,7 +31,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
     caption: `|DFT(y_hat - y)_k| / |DFT(y)_k| for each target frequency k, mean over ${seeds} seed(s), one panel per arm. Spectral bias shows as low frequencies (dark) dropping first; the paper's claim is that the regularized arm brings the high frequencies (light) down sooner.`,
     spec: {
       data: { values: curves },
-      facet: { column: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 320 } } },
+      facet: { column: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 600 } } },
       spec: {
         width: 300, height: 220,
         mark: { type: 'line', strokeWidth: 1.5 },
@@ -50,7 +50,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
     caption: 'The same means as a heatmap in the style of Rahaman et al.: each cell is the error of frequency k at a training step; dark = learned. One panel per arm.',
     spec: {
       data: { values: curves.map((c) => ({ ...(c as Record<string, Json>), step1: (c as { step: number }).step + evalEvery })) },
-      facet: { row: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 320, labelAngle: 0, labelOrient: 'top', labelAnchor: 'start' } } },
+      facet: { row: { field: 'arm', type: 'nominal', title: null, sort: armNames, header: { labelLimit: 600, labelAngle: 0, labelOrient: 'top', labelAnchor: 'start' } } },
       spec: {
         width: 440, height: 150,
         mark: 'rect',
@@ -83,7 +83,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
       encoding: {
         x: { field: 'k', type: 'ordinal', title: 'frequency k' },
         xOffset: { field: 'arm', type: 'nominal', sort: armNames },
-        color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 320 } },
+        color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 600 } },
       },
       layer: [
         { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: 'final relative error' } } },
@@ -113,7 +113,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'training step' },
           y: { field: 'value', type: 'quantitative', title: null, scale: log ? { type: 'log' } : { zero: false } },
-          color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 320 } },
+          color: { field: 'arm', type: 'nominal', title: 'arm', sort: armNames, legend: { labelLimit: 600 } },
         },
       },
       ...(target === null ? [] : [{
@@ -160,7 +160,7 @@ export function spectralBiasFigures(records: readonly SpectralBiasRecord[]): Stu
         encoding: {
           x: { field: 'x', type: 'quantitative', title: 'x' },
           y: { field: 'value', type: 'quantitative', title: 'h(x), y_hat(x)' },
-          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 }, scale: { domain: ['target', ...armNames], range: ['#9aa5b1', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'] } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 600 }, scale: { domain: ['target', ...armNames], range: ['#9aa5b1', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'] } },
         },
       },
     },
