@@ -94,7 +94,8 @@ export function checkSpectralBiasPlan(plan: unknown): SpectralBiasPlan {
  * on 2 shared cores. The output regularizer only acts once the prediction has some roughness
  * (its gradient is proportional to the prediction's own differences), so its weight must stay
  * up for hundreds of steps: the default arm uses epsilon = 1e-3 (weight e^{-1} at step 1000);
- * 'full' adds the faster decays and lambda = 5 of the paper's range.
+ * 'full' adds the faster decays and lambda = 5 of the paper's range. Measured on 2 shared cores
+ * (wasm, load 3-9): smoke 0.9 s, quick 23 s, default 6.2 min (6 runs of 2000 steps).
  */
 export function spectralBiasPlan(mode: StudyMode, seed: number): SpectralBiasPlan {
   const seeds = (k: number): number[] => Array.from({ length: k }, (_, i) => seed + i);
