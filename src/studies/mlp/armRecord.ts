@@ -34,16 +34,18 @@ export interface ArmRecord {
 export function armRecord(arm: string, seed: number, result: ArmResult, maxCurvePoints = 100): ArmRecord {
   const s = result.smoothness;
   const h = result.history;
+  // a diverged model (non-finite weights) has no meaningful accuracy or margin: null, flagged by `diverged`
+  const ok = (v: number): number | null => (h.diverged ? null : finiteOrNull(v));
   return {
     arm,
     seed,
     steps: h.steps,
     diverged: h.diverged,
     seconds: Math.round(h.seconds * 1000) / 1000,
-    trainAccuracy: finiteOrNull(result.train.accuracy),
-    testAccuracy: finiteOrNull(result.test.accuracy),
-    testMargin: finiteOrNull(result.test.meanMargin),
-    testCrossEntropy: finiteOrNull(result.test.crossEntropy),
+    trainAccuracy: ok(result.train.accuracy),
+    testAccuracy: ok(result.test.accuracy),
+    testMargin: ok(result.test.meanMargin),
+    testCrossEntropy: ok(result.test.crossEntropy),
     upperBound: s === null ? null : finiteOrNull(s.upperBound),
     productBound: s === null ? null : finiteOrNull(s.productBound),
     lowerBound: s === null ? null : finiteOrNull(s.lowerBound),

@@ -99,7 +99,7 @@ export function groupedPointsSpec(o: GroupedPointsOptions): VegaLiteSpec {
   const scale: Row = o.log ? { type: 'log' } : { zero: o.mean === 'bar' };
   const groups = new Set(o.rows.map((r) => String(r[o.group]))).size;
   const series = o.series === undefined ? 1 : new Set(o.rows.map((r) => String(r[o.series as string]))).size;
-  const x = { field: o.group, type: 'nominal', title: o.xTitle, sort: o.groupOrder ?? null, axis: { labelAngle: 0, labelLimit: 200 } };
+  const x = { field: o.group, type: 'nominal', title: o.xTitle, sort: o.groupOrder ?? null, axis: { labelAngle: 0, labelLimit: 320 } };
   const offset: Row = o.series === undefined ? {} : { xOffset: { field: o.series, type: 'nominal', sort: o.seriesOrder ?? null } };
   const color: Row = o.series === undefined
     ? { field: o.group, type: 'nominal', sort: o.groupOrder ?? null, legend: null }

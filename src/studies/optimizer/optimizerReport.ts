@@ -76,7 +76,7 @@ export function optimizerClaims(records: OptimizerRecord[]): StudyClaim[] {
 export function optimizerTables(records: OptimizerRecord[], labels: string[]): StudyTable[] {
   const v = (a: string, k: string): string => formatMeanSd(armValues(records, a, k));
   return [{
-    title: `Optimizer settings (mean ± sd over seeds; "at CE <= ${LOSS_LEVEL}": where the full training cross-entropy first reaches ${LOSS_LEVEL}, bound interpolated between checkpoints)`,
+    title: `Optimizer settings (mean ± sd over the seeds that did not diverge; "at CE <= ${LOSS_LEVEL}": where the full training cross-entropy first reaches ${LOSS_LEVEL}, bound interpolated between checkpoints)`,
     columns: ['setting', 'final train CE', 'test acc', 'certified upper (end)', 'empirical lower (end)', 'mean |J| at test', `steps to CE <= ${LOSS_LEVEL}`, `certified upper at CE <= ${LOSS_LEVEL}`, 'diverged'],
     rows: labels.map((a) => {
       const own = records.filter((r) => r.arm === a);

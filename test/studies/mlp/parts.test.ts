@@ -15,6 +15,8 @@ import { decisionSurfaceSpec, groupedPointsSpec, linesSpec } from '../../../src/
 import { formatMeanSd, meanSd, pooledSd, subsample } from '../../../src/studies/mlp/stats.js';
 import { disposeModel } from '../../../src/studies/mlp/disposeModel.js';
 import { makeOptimizer, optimizerLabel } from '../../../src/studies/mlp/makeOptimizer.js';
+import { armRecord } from '../../../src/studies/mlp/armRecord.js';
+import type { ArmResult } from '../../../src/studies/mlp/runArm.js';
 import { roundTrip } from '../../layers/helpers.js';
 import { expectError } from '../../expectLipkitError.js';
 
@@ -130,6 +132,17 @@ describe('studies/mlp parts', () => {
     makeOptimizer({ kind: 'sgd', learningRate: 0.1 }).dispose();
     makeOptimizer({ kind: 'muon', learningRate: 0.02 }).dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('armRecord: JSON-safe record; a diverged model has null metrics, no bounds, and is flagged', () => {
+    const metrics = { accuracy: 0.5, meanMargin: Number.NaN, crossEntropy: Number.POSITIVE_INFINITY, certifiedAccuracy: [] };
+    const result: ArmResult = {
+      history: { loss: [1, null], taskLoss: [1, null], penalty: [0, null], steps: 2, diverged: true, seconds: 0.1 },
+      train: metrics, test: metrics, smoothness: null, upperAtLeastLower: null,
+    };
+    const r = armRecord('a', 7, result);
+    expect(r).toMatchObject({ arm: 'a', seed: 7, diverged: true, trainAccuracy: null, testAccuracy: null, testMargin: null, upperBound: null, lowerBound: null, layers: [] });
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
   it('stats: mean ± sd, pooled sd, subsampling', () => {
