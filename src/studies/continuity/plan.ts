@@ -19,19 +19,20 @@ export interface StudyPlan {
 }
 
 /**
- * Sizes of the presets (Figure 1 task length / ListOps max length = `length`):
- * - quick: 128 train, 64 validation, length 48, width 16, 1 block, state 8, 3 epochs, seeds 0-1, lambdas {0, 1}
- *   (42 runs; measured 36 s with the built CLI, 2 workers, on the shared 2-core machine);
- * - default: 256 train, 64 validation, length 64, width 32, 1 block, state 16, 4 epochs, seeds 0-2,
- *   lambdas {0, 1, 2, 4} (135 runs: 72 S4D, 63 Transformer). Not run as a whole yet; estimated
- *   ~20-25 minutes with 2 workers from one-epoch timings on wasm (S4D 3-11 s, Transformer 0.5 s
- *   per epoch). S4D dominates: at 512 train, length 96, 2 blocks one S4D epoch took 54 s;
- * - full: 2000 train, 500 validation, length 256, width 64, 4 blocks, state 64, 30 epochs, seeds 0-4,
- *   lambdas {0, 1, 2, 4} (hours).
+ * Sizes of the presets (`length` = Figure 1 task length, ListOps max length, pixel steps bound
+ * (28x28 downsampled to 7x7 = 49 steps in quick and default), forecasting input window):
+ * - quick: 128 train, 64 validation, length 49, width 16, 1 block, state 8, 3 epochs, seeds 0-1,
+ *   lambdas {0, 1}, every default task (112 runs; measured 112 s with the built CLI and 2 workers
+ *   while other jobs loaded the 2-core machine);
+ * - default: 256 train, 256 validation, length 64, width 32, 1 block, state 16, 5 epochs, seeds
+ *   0-2, lambdas {0, 1, 2, 4}, 8 tasks (360 runs: 192 S4D, 168 Transformer); see
+ *   docs/results/continuity-default.md for the measured time;
+ * - full: 2000 train, 500 validation, length 256 (pixels 14x14), width 64, 4 blocks, state 64,
+ *   30 epochs, seeds 0-4, lambdas {0, 1, 2, 4} (hours).
  */
 export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
-  quick: { sizes: { train: 128, validation: 64, length: 48, minLength: 12, width: 16, depth: 1, stateSize: 8, heads: 2, batchSize: 32, epochs: 3, learningRate: 3e-3 }, seeds: 2, lambdas: [0, 1] },
-  default: { sizes: { train: 256, validation: 64, length: 64, minLength: 16, width: 32, depth: 1, stateSize: 16, heads: 2, batchSize: 32, epochs: 4, learningRate: 2e-3 }, seeds: 3, lambdas: [0, 1, 2, 4] },
+  quick: { sizes: { train: 128, validation: 64, length: 49, minLength: 12, width: 16, depth: 1, stateSize: 8, heads: 2, batchSize: 32, epochs: 3, learningRate: 3e-3 }, seeds: 2, lambdas: [0, 1] },
+  default: { sizes: { train: 256, validation: 256, length: 64, minLength: 16, width: 32, depth: 1, stateSize: 16, heads: 2, batchSize: 32, epochs: 5, learningRate: 2e-3 }, seeds: 3, lambdas: [0, 1, 2, 4] },
   full: { sizes: { train: 2000, validation: 500, length: 256, minLength: 64, width: 64, depth: 4, stateSize: 64, heads: 4, batchSize: 32, epochs: 30, learningRate: 1e-3 }, seeds: 5, lambdas: [0, 1, 2, 4] },
 };
 

@@ -99,18 +99,31 @@ const PIXEL_POOL = 10000;
 function pixelData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { kind: 'pixel' }>): StudyData {
   const downsample = pixelDownsample(sizes.length);
   const encode = { downsample, encoding: 'continuous' as const };
-  const load = (split: 'train' | 'test', limit: number, contrastSeed: number): ContinuousPixelSequences =>
-    loadPixelSequences(task.dataset, { split, limit, ...encode, contrast: task.contrast ? { seed: contrastSeed } : false }) as ContinuousPixelSequences;
+  /** Pixel sequences of a split, with the "-c" contrast change (seeded by `contrastSeed`) or without it (null). */
+  const load = (split: 'train' | 'test', limit: number, contrastSeed: number | null): ContinuousPixelSequences =>
+    loadPixelSequences(task.dataset, { split, limit, ...encode, contrast: contrastSeed === null ? false : { seed: contrastSeed } }) as ContinuousPixelSequences;
   if (sizes.train > PIXEL_POOL) throw new LipkitError('spec.sizes.train', `pixel tasks draw from the first ${PIXEL_POOL} training images, got ${sizes.train}`);
   if (sizes.validation > 10000) throw new LipkitError('spec.sizes.validation', `pixel tasks validate on the 10,000 test images, got ${sizes.validation}`);
-  const pool = load('train', PIXEL_POOL, seed);
-  const val = load('test', sizes.validation, seed + 1);
+  const pool = load('train', PIXEL_POOL, task.contrast ? seed : null);
+  const val = load('test', sizes.validation, task.contrast ? seed + 1 : null);
   const L = pool.length;
   const idx = sample(PIXEL_POOL, sizes.train, seed);
+  const train = pick(pool.values, L, idx);
+  // Standardize with the pixel mean and sd of the same training images WITHOUT the contrast change
+  // (a fixed per-dataset normalization, as MNIST pipelines use), so "-c" stays visible in scale.
+  // Raw values in [0, 1] with mean ~0.13 are small next to the sinusoidal positions (amplitude 1).
+  const plain = task.contrast ? pick(load('train', PIXEL_POOL, null).values, L, idx) : train;
+  let mean = 0;
+  for (const v of plain) mean += v;
+  mean /= plain.length;
+  let sq = 0;
+  for (const v of plain) sq += (v - mean) ** 2;
+  const sd = Math.sqrt(sq / plain.length) || 1;
+  const standardize = (a: Float32Array): Float32Array => a.map((v) => (v - mean) / sd);
   return {
     kind: 'classification', input: 'continuous', length: L, targetLength: 1, classes: 10, metric: 'accuracy', higherIsBetter: true,
-    train: { count: idx.length, inputs: pick(pool.values, L, idx), targets: pick(pool.labels, 1, idx) },
-    validation: { count: val.count, inputs: val.values, targets: val.labels },
+    train: { count: idx.length, inputs: standardize(train), targets: pick(pool.labels, 1, idx) },
+    validation: { count: val.count, inputs: standardize(val.values), targets: val.labels },
   };
 }
 
@@ -151,7 +164,8 @@ function forecastData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { k
  * - pixel tasks ('mnist', 'mnist-c', 'fashion-mnist', 'fashion-mnist-c'): `sizes.train` images
  *   drawn (seeded) from the first 10,000 training images, validation on the first
  *   `sizes.validation` test images; continuous pixel values downsampled to at most
- *   `sizes.length` steps; "-c" raises contrast by a random 50-100 % per image (`highContrast`);
+ *   `sizes.length` steps, standardized with the mean and sd of the (plain) training pixels;
+ *   "-c" raises contrast by a random 50-100 % per image (`highContrast`) before that;
  * - forecasting 'SERIES-HORIZON': the Informer protocol (`informerSplit`, univariate, scaler fit
  *   on the training rows), input window `sizes.length`; `sizes.train` training windows drawn
  *   (seeded), `sizes.validation` evenly spaced validation windows, and every test window.

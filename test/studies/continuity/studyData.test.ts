@@ -14,22 +14,39 @@ describe('continuity study data: pixel tasks', () => {
     expect(d.train.count).toBe(40);
     expect(d.train.inputs.length).toBe(40 * 49);
     expect(d.validation.count).toBe(12);
-    // Validation = the first 12 test images, 4x4 block means of pixel / 255 (recomputed here).
+    // Validation = the first 12 test images, 4x4 block means of pixel / 255 (recomputed here),
+    // standardized with the training images' mean and sd: v = (raw - m) / s, one affine map for all.
     const test = loadImageDataset('mnist', { split: 'test', limit: 12 });
-    for (const i of [0, 7]) {
+    const raw: number[] = [];
+    const got: number[] = [];
+    for (let i = 0; i < 12; i++) {
       expect(d.validation.targets[i]).toBe(test.labels[i]);
-      for (const [a, b] of [[0, 0], [3, 4], [6, 6]]) {
-        let sum = 0;
-        for (let da = 0; da < 4; da++) for (let db = 0; db < 4; db++) sum += test.images[i * 784 + (4 * a + da) * 28 + 4 * b + db];
-        expect(d.validation.inputs[i * 49 + 7 * a + b]).toBeCloseTo(sum / 16 / 255, 5);
+      for (let a = 0; a < 7; a++) {
+        for (let b = 0; b < 7; b++) {
+          let sum = 0;
+          for (let da = 0; da < 4; da++) for (let db = 0; db < 4; db++) sum += test.images[i * 784 + (4 * a + da) * 28 + 4 * b + db];
+          raw.push(sum / 16 / 255);
+          got.push(d.validation.inputs[i * 49 + 7 * a + b]);
+        }
       }
     }
+    const trainValues = Array.from(d.train.inputs);
+    const tm = trainValues.reduce((x, y) => x + y, 0) / trainValues.length;
+    const ts = Math.sqrt(trainValues.reduce((x, y) => x + (y - tm) ** 2, 0) / trainValues.length);
+    expect(tm).toBeCloseTo(0, 5);
+    expect(ts).toBeCloseTo(1, 5);
+    const lo = raw.indexOf(Math.min(...raw));
+    const hi = raw.indexOf(Math.max(...raw));
+    const scale = (got[hi] - got[lo]) / (raw[hi] - raw[lo]);
+    expect(scale).toBeGreaterThan(1); // 1 / sd of MNIST pixels (~0.3)
+    for (let k = 0; k < raw.length; k++) expect(got[k]).toBeCloseTo(got[lo] + scale * (raw[k] - raw[lo]), 4);
     // Each training row is one of the first 10,000 training images with its label.
     const pool = loadImageDataset('mnist', { split: 'train', limit: 10000 });
     const rowSum = (a: ArrayLike<number>, from: number, n: number): number => { let s = 0; for (let k = 0; k < n; k++) s += a[from + k]; return s; };
     for (const r of [0, 39]) {
-      const target = rowSum(d.train.inputs, r * 49, 49) * 16 * 255;
-      const match = Array.from({ length: 10000 }, (_, j) => j).filter((j) => Math.abs(rowSum(pool.images, j * 784, 784) - target) < 0.5 && pool.labels[j] === d.train.targets[r]);
+      // undo the standardization with the affine map measured above, then compare pixel sums
+      const target = (rowSum(d.train.inputs, r * 49, 49) - 49 * got[lo]) / scale + 49 * raw[lo];
+      const match = Array.from({ length: 10000 }, (_, j) => j).filter((j) => Math.abs(rowSum(pool.images, j * 784, 784) / 16 / 255 - target) < 1e-3 && pool.labels[j] === d.train.targets[r]);
       expect(match.length).toBeGreaterThanOrEqual(1);
     }
     expect(buildStudyData(spec('mnist', 3))).toEqual(d);
@@ -40,6 +57,10 @@ describe('continuity study data: pixel tasks', () => {
     const plain = buildStudyData(spec('mnist', 1));
     const c = buildStudyData(spec('mnist-c', 1));
     expect(c.train.targets).toEqual(plain.train.targets);
+    // One normalization for both: the plain images' mean and sd, so a black pixel (raw 0, also 0 after "-c") maps to the same value.
+    const min = (a: ArrayLike<number>): number => Math.min(...Array.from(a));
+    expect(min(c.train.inputs)).toBeCloseTo(min(plain.train.inputs), 5);
+    // roughness relative to the spread (both are standardized, so compare mean |first difference| / sd)
     const roughness = (x: ArrayLike<number>): number => { let s = 0; for (let i = 1; i < x.length; i++) if (i % 49 !== 0) s += Math.abs(x[i] - x[i - 1]); return s; };
     // MNIST is nearly binary, so clipping keeps the change modest (measured ~1.1x), never above 1 + r <= 2.
     expect(roughness(c.train.inputs)).toBeGreaterThan(1.03 * roughness(plain.train.inputs));
