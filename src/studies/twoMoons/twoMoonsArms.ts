@@ -28,7 +28,11 @@ const BASE: TwoMoonsSizes = {
   gridNx: 60, gridNy: 40, probes: 512, ascentSteps: 20, plotPoints: 250,
 };
 
-/** Sizes per mode: smoke (seconds, CI), quick (the demo, ~15-25 s on wasm), default (minutes), full. */
+/**
+ * Sizes per mode. Measured on wasm, 2 cores shared with other jobs (load 3-9): smoke 1-4 s,
+ * quick 9-21 s, default (3 seeds x 1000 steps) 122-314 s; full (10 seeds x 3000) not run,
+ * about 20 min by extrapolation.
+ */
 export const TWO_MOONS_SIZES: Readonly<Record<StudyMode, TwoMoonsSizes>> = {
   smoke: { ...BASE, seeds: 1, epochs: 15, train: 64, test: 64, widths: [16, 16, 16], gridNx: 16, gridNy: 10, probes: 64, ascentSteps: 3, plotPoints: 64 },
   quick: { ...BASE, seeds: 1, epochs: 200, gridNx: 48, gridNy: 30, probes: 256, ascentSteps: 10, plotPoints: 200 },
