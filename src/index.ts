@@ -130,4 +130,5 @@ export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from
 
 // Data and study contract for the smoothness studies (issue 5)
 export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoons.js';
+export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';

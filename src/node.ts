@@ -28,3 +28,19 @@ export type { TaskInfo, ForecastSeries } from './studies/continuity/tasks.js';
 export type { StudyData, StudySplit } from './studies/continuity/studyData.js';
 export { buildStudyModel } from './studies/continuity/studyModel.js';
 export { studyCommand, parseLambdas } from './cli/studyCommand.js';
+
+// Studies of issue 5, the report and the demo (Node: file IO, worker threads, MNIST loaders)
+export { STUDIES } from './studies/registry.js';
+export { runTwoMoons, twoMoonsStudy, type TwoMoonsRunOptions } from './studies/twoMoons/twoMoonsStudy.js';
+export { runDataScale, dataScaleStudy } from './studies/dataScale/dataScaleStudy.js';
+export { runOptimizer, optimizerStudy } from './studies/optimizer/optimizerStudy.js';
+export { runSpectralBias, spectralBiasStudy, type SpectralBiasRunOptions } from './studies/spectralBias/spectralBiasStudy.js';
+export { runEnforcedLipschitz, enforcedLipschitzStudy } from './studies/enforcedLipschitz/enforcedLipschitzStudy.js';
+export { runInvertibleStudy, invertibleStudy, type InvertibleRunOptions } from './studies/invertible/invertibleStudy.js';
+export { runContinuity, continuityStudy, continuityPlan, type ContinuityRunOptions } from './studies/continuity/continuityStudy.js';
+export { continuityOutput } from './studies/continuity/continuityOutput.js';
+export { writeStudyFiles, type WriteStudyFilesOptions, type WrittenStudyFiles } from './report/writeStudyFiles.js';
+export { checkOutputDirectory } from './report/checkOutputDirectory.js';
+export { renderFigureSvg } from './report/renderFigure.js';
+export { reportHtml, type ReportHtmlOptions } from './report/reportHtml.js';
+export { resultsMarkdown } from './report/markdown.js';
