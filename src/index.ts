@@ -25,6 +25,7 @@ export { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from '
 export { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './backend/wasmConvSamePadding.js';
 export { installWasmConv2DBackpropInput, uninstallWasmConv2DBackpropInput } from './backend/wasmConv2DBackpropInput.js';
 export { installTileGradient, uninstallTileGradient } from './backend/tileGradient.js';
+export { installLayerVariableWrite, uninstallLayerVariableWrite } from './backend/layerVariableWrite.js';
 export { stopGradient } from './backend/stopGradient.js';
 export { LipkitError } from './util/errors.js';
 export type { MatrixLike } from './util/validate.js';

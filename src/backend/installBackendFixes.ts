@@ -11,6 +11,7 @@ import { installWasmConvSamePadding, uninstallWasmConvSamePadding } from './wasm
 import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wasmTransposedMatMul.js';
 import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
 import { installTileGradient, uninstallTileGradient } from './tileGradient.js';
+import { installLayerVariableWrite, uninstallLayerVariableWrite } from './layerVariableWrite.js';
 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
@@ -23,7 +24,8 @@ import { installTileGradient, uninstallTileGradient } from './tileGradient.js';
  * exceeds the kernel), and a fast wasm Conv2DBackpropInput (one XNNPACK forward
  * convolution with the flipped kernel), and a Tile gradient of one reshape and one sum
  * instead of one slice and one add per tile (tfjs-layers' LayerNormalization tiles its gain
- * and bias to the full input shape). Idempotent (each fix checks what is registered); called
+ * and bias to the full input shape), and a LayerVariable.write that disposes the constrained
+ * copy it assigns (tfjs-layers leaks one tensor per constrained weight on every load). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -35,6 +37,7 @@ export function installBackendFixes(): void {
   installWasmConvSamePadding();
   installWasmConv2DBackpropInput();
   installTileGradient();
+  installLayerVariableWrite();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -47,4 +50,5 @@ export function uninstallBackendFixes(): void {
   uninstallWasmConvSamePadding();
   uninstallWasmConv2DBackpropInput();
   uninstallTileGradient();
+  uninstallLayerVariableWrite();
 }

@@ -91,10 +91,13 @@ export function weightMatrix(w: tf.Tensor): tf.Tensor2D {
  * weight shape (warm start between calls; the first call on a shape runs
  * `COLD_START_ITERATIONS`), in the instance, never in globals. A constraint instance shared by
  * several weights of one shape shares their vector (still correct, slower to converge).
- * `dispose()` frees the vectors.
+ * The vectors live in host memory (Float32Array), not in tensors: tfjs-layers never disposes a
+ * layer's constraints (not with `model.dispose()`, not when a loaded model replaces them), so
+ * tensors held here would leak with every constrained model. Each call uploads the vector
+ * (inDim floats) and reads the new one back. `dispose()` forgets the vectors (cold start next).
  */
 export abstract class SpectralConstraintBase extends ConstraintBase {
-  private readonly vectors = new Map<string, tf.Tensor>();
+  private readonly vectors = new Map<string, Float32Array>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -106,14 +109,13 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
         || !e.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
         throw new LipkitError(`options.powerVectors[${i}]`, 'must be { key: string, values: finite numbers }');
       }
-      this.vectors.get(e.key)?.dispose();
-      this.vectors.set(e.key, tf.tensor1d(e.values));
+      this.vectors.set(e.key, Float32Array.from(e.values));
     });
   }
 
   /** The persisted vectors for `getConfig` (reads them back; small). */
   protected vectorsConfig(): { powerVectors: PowerVectorState[] } {
-    return { powerVectors: [...this.vectors.entries()].map(([key, v]) => ({ key, values: Array.from(v.dataSync()) })) };
+    return { powerVectors: [...this.vectors.entries()].map(([key, v]) => ({ key, values: Array.from(v) })) };
   }
 
   /**
@@ -123,12 +125,10 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
    */
   protected powerRound(key: string, op: TensorOperator, inDim: number, iterations: number): { sigma: tf.Scalar; u: tf.Tensor; v: tf.Tensor } {
     let old = this.vectors.get(key);
-    if (old !== undefined && old.size !== inDim) { old.dispose(); this.vectors.delete(key); old = undefined; }
-    const start = old ?? tf.div(tf.ones([inDim]), Math.sqrt(inDim));
+    if (old !== undefined && old.length !== inDim) { this.vectors.delete(key); old = undefined; }
+    const start = old !== undefined ? tf.tensor1d(old) : tf.div(tf.ones([inDim]), Math.sqrt(inDim));
     const { u, v } = powerStep(op, start, old === undefined ? Math.max(iterations, COLD_START_ITERATIONS) : iterations);
-    tf.keep(v);
-    if (old !== undefined) old.dispose();
-    this.vectors.set(key, v);
+    this.vectors.set(key, Float32Array.from(v.dataSync()));
     return { sigma: sigmaOf(op, u, v), u, v };
   }
 
@@ -145,9 +145,8 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     return this.powerRound(`mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], iterations).sigma;
   }
 
-  /** Frees the persistent power-iteration vectors (the next call starts cold). */
+  /** Forgets the persistent power-iteration vectors (the next call starts cold). */
   dispose(): void {
-    for (const v of this.vectors.values()) v.dispose();
     this.vectors.clear();
   }
 }

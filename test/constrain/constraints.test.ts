@@ -12,7 +12,8 @@ import { softCapAlpha, spectralSoftCap } from '../../src/constrain/SpectralSoftC
 import { spectralHammer } from '../../src/constrain/SpectralHammer.js';
 import { HARD_CAP_MAX } from '../../src/optim/oddPolynomial.js';
 import { LipkitError } from '../../src/util/errors.js';
-import { applyConstraints } from '../../src/constrain/applyConstraints.js';
+import { applyConstraints, constraintsCallback } from '../../src/constrain/applyConstraints.js';
+import * as tfl from '@tensorflow/tfjs-layers';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/muon.json', import.meta.url), 'utf8')) as {
   softCap: { kappa: number; alpha: number; maxOnRange: number }[];
@@ -162,17 +163,33 @@ describe.each(['cpu', 'wasm'] as const)('constraints on %s (oracle: exact SVD)',
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('no leaks per call once the power vectors exist; dispose() frees them', () => {
+  it('holds no tensors: no leak from the first call on, even without dispose() (tfjs-layers never disposes constraints)', () => {
     const w = tf.randomNormal([6, 4], 0, 1, 'float32', 16);
     const cs = [spectralNormalize(), lipschitzProjection({ maxNorm: 1 }), bjorckOrthonormalize(), spectralHardCap({ cap: 1 }), spectralSoftCap({ cap: 1 }), spectralHammer({ cap: 1 })];
     const start = tf.memory().numTensors;
-    for (const c of cs) c.apply(w).dispose();
-    const warm = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) for (const c of cs) c.apply(w).dispose();
-    expect(tf.memory().numTensors).toBe(warm);
+    expect(tf.memory().numTensors).toBe(start);
     for (const c of cs) if ('dispose' in c) (c as { dispose: () => void }).dispose();
     expect(tf.memory().numTensors).toBe(start);
     w.dispose();
+  });
+
+  it('a constrained model saved, loaded and disposed leaves no tensor behind', async () => {
+    const build = (): tfl.Sequential => tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [5], kernelConstraint: lipschitzProjection({ maxNorm: 1 }) }), tfl.layers.dense({ units: 2, kernelConstraint: spectralNormalize() })] });
+    const start = tf.memory().numTensors;
+    const m = build();
+    const x = tf.randomNormal([4, 5], 0, 1, 'float32', 3);
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const y = tf.zeros([4, 2]);
+    await m.fit(x, y, { epochs: 2, verbose: 0, callbacks: [constraintsCallback()] });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await m.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    m.dispose();
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    tf.tidy(() => { loaded.predict(x); });
+    loaded.dispose();
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(start);
   });
 });
 
