@@ -3,7 +3,7 @@ import type { ArmRecord } from '../mlp/armRecord.js';
 import type { GridCell } from '../mlp/probabilityGrid.js';
 import { decisionSurfaceSpec, groupedPointsSpec, linesSpec, type Row } from '../mlp/figureSpecs.js';
 
-/** The four figures of the two-moons study. */
+/** The five figures of the two-moons study. */
 export function twoMoonsFigures(
   records: ArmRecord[], arms: string[], cells: (GridCell & { panel: string })[], points: { x: number; y: number; label: number }[],
 ): StudyFigure[] {
@@ -19,6 +19,8 @@ export function twoMoonsFigures(
     ...(positive(c.loss) ? [{ arm: r.arm, seed: r.seed, epoch: c.epoch, part: 'training objective', value: c.loss }] : []),
     ...(positive(c.taskLoss) ? [{ arm: r.arm, seed: r.seed, epoch: c.epoch, part: 'cross-entropy', value: c.taskLoss }] : []),
   ]));
+  const tradeRows: Row[] = records.filter((r) => positive(r.upperBound) && r.testAccuracy !== null)
+    .map((r) => ({ arm: r.arm, seed: r.seed, bound: r.upperBound, accuracy: r.testAccuracy }));
   const firstSeed = records[0]?.seed ?? 0;
   return [
     {
@@ -42,6 +44,22 @@ export function twoMoonsFigures(
       caption: 'Per arm: the certified upper bound of the logits\' Lipschitz constant (lipschitzBound) and the empirical lower bound (lipschitzLowerBound at the test points), log scale. '
         + 'The true constant lies between them; a short gap means the certificate is tight.',
       spec: groupedPointsSpec({ rows: boundRows, group: 'arm', series: 'kind', value: 'value', groupOrder: arms, seriesOrder: ['certified upper', 'empirical lower'], xTitle: 'arm', yTitle: 'Lipschitz constant (l2)', log: true }),
+    },
+    {
+      id: 'lipschitz-vs-accuracy',
+      title: 'Lipschitz bound vs accuracy',
+      caption: 'Each trained model (arm and seed): its certified Lipschitz bound (log scale) against its test accuracy. '
+        + 'Up and to the left is smooth and accurate; the hard constraints buy a bound of 1 with accuracy, the penalties sit in between.',
+      spec: {
+        data: { values: tradeRows }, width: 420, height: 260,
+        mark: { type: 'point', filled: true, size: 90, opacity: 0.85 },
+        encoding: {
+          x: { field: 'bound', type: 'quantitative', title: 'certified Lipschitz upper bound', scale: { type: 'log' } },
+          y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { zero: false } },
+          color: { field: 'arm', type: 'nominal', title: 'arm', sort: arms },
+          shape: { field: 'arm', type: 'nominal', sort: arms, legend: null },
+        },
+      },
     },
     {
       id: 'loss-curves',

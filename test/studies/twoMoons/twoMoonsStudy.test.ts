@@ -43,7 +43,7 @@ describe('two-moons study, smoke mode', () => {
   });
 
   it('returns a complete, well-formed output with the four figures', async () => {
-    await expectWellFormedOutput(out, 'two-moons', 'smoke', ['decision-surfaces', 'layer-lipschitz', 'bounds', 'loss-curves']);
+    await expectWellFormedOutput(out, 'two-moons', 'smoke', ['decision-surfaces', 'layer-lipschitz', 'bounds', 'lipschitz-vs-accuracy', 'loss-curves']);
     expect(out.seed).toBe(2);
     expect(out.claims).toHaveLength(5);
     expect(out.tables.map((t) => t.rows.length)).toEqual([5, 5]);
