@@ -1,39 +1,17 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { StudyMode } from '../study.js';
 import { buildMlp } from '../mlp/buildMlp.js';
+import { TWO_MOONS_SIZES, type TwoMoonsSizes } from '../twoMoons/twoMoonsArms.js';
 
-/** Sizes of one mode of the data-scale study. */
-export interface DataScaleSizes {
-  seeds: number;
-  /** Full-batch Adam steps (one per epoch). */
-  epochs: number;
-  learningRate: number;
-  train: number;
-  test: number;
-  noise: number;
-  widths: number[];
-  gridNx: number;
-  gridNy: number;
-  probes: number;
-  ascentSteps: number;
-  plotPoints: number;
-}
-
-const BASE: DataScaleSizes = {
-  seeds: 3, epochs: 1000, learningRate: 0.01, train: 256, test: 512, noise: 0.12, widths: [64, 64, 64],
-  gridNx: 60, gridNy: 40, probes: 512, ascentSteps: 20, plotPoints: 250,
-};
+/** The data-scale study trains the two-moons study's model on its data, at the same sizes per mode. */
+export type DataScaleSizes = TwoMoonsSizes;
 
 /**
- * Sizes per mode. Measured on wasm, 2 shared cores (load 3-9): smoke ~1 s, quick 7-26 s,
- * default (3 seeds x 1000 steps) 98-169 s; full (10 seeds x 3000) not run, ~15 min by extrapolation.
+ * Sizes per mode: those of the two-moons study. Measured on wasm, 2 shared cores (load 3-9):
+ * smoke ~1 s, quick 7-26 s, default (3 seeds x 1000 steps) 98-169 s; full (10 seeds x 3000)
+ * not run, ~15 min by extrapolation.
  */
-export const DATA_SCALE_SIZES: Readonly<Record<StudyMode, DataScaleSizes>> = {
-  smoke: { ...BASE, seeds: 1, epochs: 15, train: 64, test: 64, widths: [16, 16, 16], gridNx: 16, gridNy: 10, probes: 64, ascentSteps: 3, plotPoints: 64 },
-  quick: { ...BASE, seeds: 1, epochs: 200, gridNx: 48, gridNy: 30, probes: 256, ascentSteps: 10, plotPoints: 200 },
-  default: BASE,
-  full: { ...BASE, seeds: 10, epochs: 3000 },
-};
+export const DATA_SCALE_SIZES: Readonly<Record<StudyMode, DataScaleSizes>> = TWO_MOONS_SIZES;
 
 /** One arm: the per-layer spectral-norm target D (null: unconstrained) and the factor the data is multiplied by. */
 export interface DataScaleArm {

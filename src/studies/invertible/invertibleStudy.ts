@@ -1,3 +1,4 @@
+import { claimSentences } from '../claimSentences.js';
 import type { Json, StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
 import { STUDY_MODES } from '../study.js';
 import { checkNumber } from '../../util/validate.js';
@@ -42,7 +43,7 @@ export async function runInvertibleStudy(options: InvertibleRunOptions = {}): Pr
     summary: `i-ResNets of ${sizes.blocks} blocks x + g(x) (g: ${sizes.hiddenLayers} hidden elu layer(s) of ${sizes.hidden} units, every kernel normalized to spectral norm <= c by power iteration) and a Dense head, `
       + `trained on two moons (${sizes.train} points, noise ${sizes.noise}; Adam, ${sizes.steps} full-batch steps) for c in {${plan.coefficients.join(', ')}}, ${plan.seeds.length} seed(s). `
       + `On ${sizes.test} held-out points we invert F block by block with n in {${plan.iterationCounts.join(', ')}} fixed-point updates and compare ||x - F^-1(F(x))|| with the Banach bound built from each block's certified Lip(g). `
-      + claims.map((c) => `${c.held === true ? 'Held' : c.held === false ? 'Did not hold' : 'Undecided'}: ${c.claim}.`).join(' '),
+      + claimSentences(claims),
     claims,
     tables: invertibleTables(records),
     figures: invertibleFigures(records),

@@ -1,3 +1,4 @@
+import { claimSentences } from '../claimSentences.js';
 import type { Json, StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
 import { STUDY_MODES } from '../study.js';
 import { checkNumber } from '../../util/validate.js';
@@ -45,7 +46,7 @@ export async function runSpectralBias(options: SpectralBiasRunOptions = {}): Pro
     summary: `A ${sizes.depth}-layer ReLU network of width ${sizes.width}${narrow} regresses h(x) = sum_i A_i sin(2 pi k_i x + phi_i), k = 5..50, A = 0.1..1.0, at N = ${sizes.count} points of [0, 1) `
       + `with full-batch Adam (lr ${sizes.learningRate}, ${sizes.steps} steps), on MSE alone and on MSE - lambda e^{-eps t} L_Lip(y_hat) (${arms.slice(1).map((a) => a.name).join('; ')}), ${plan.seeds.length} seed(s) per arm, `
       + `the arms of a seed sharing data and initialization. The relative spectral error |DFT(y_hat - y)_k| / |DFT(y)_k| is measured every ${sizes.evalEvery} steps. `
-      + claims.map((c) => `${c.held === true ? 'Held' : c.held === false ? 'Did not hold' : 'Undecided'}: ${c.claim}.`).join(' '),
+      + claimSentences(claims),
     claims,
     tables: spectralBiasTables(records),
     figures: spectralBiasFigures(records),
