@@ -10,6 +10,7 @@ import { moonsSplit } from '../studies/mlp/classificationData.js';
 import { continuityPlan, runContinuity } from '../studies/continuity/continuityStudy.js';
 import { presetPlan, type StudyPlan } from '../studies/continuity/plan.js';
 import { runSpectralBias } from '../studies/spectralBias/spectralBiasStudy.js';
+import { runEnforcedLipschitz } from '../studies/enforcedLipschitz/enforcedLipschitzStudy.js';
 import { checkOutputDirectory } from '../report/checkOutputDirectory.js';
 import { writeStudyFiles } from '../report/writeStudyFiles.js';
 import { withCleanupOnInterrupt } from '../report/interruptCleanup.js';
@@ -37,6 +38,7 @@ const INTRO = [
   'This report was written by `lipkit demo`: a guided tour of lipkit on this machine\'s CPU, in a few minutes.',
   'Two moons: five ways to make a small network smooth, with decision surfaces, per-layer constants, and the certified upper and empirical lower bounds of each model. '
     + 'Spectral bias: the output Lipschitz Regularizer of "Data Continuity Matters" and the error per frequency during training. '
+    + 'Enforced Lipschitz constants: an MLP on MNIST trained with Adam and with Muon under hard and soft spectral caps, its certified bound against its accuracy and its certified robust accuracy. '
     + 'Data continuity: state space models and Transformers with the Lipschitz Regularizer on their embedding, on inputs of high and of low continuity (the paper\'s Figure 1 task). '
     + 'Certify: the spectrally normalized two-moons model, saved to disk and bounded by `lipkit certify`.',
   'Each claim of the source talks and papers is marked held or not held, with the numbers behind it. The runs are small, so a difference within about one standard deviation is noise.',
@@ -44,11 +46,11 @@ const INTRO = [
 
 /**
  * The continuity part of the tour: the Figure 1 task at both continuities, every arm, lambda in
- * {0, 2}, two seeds, quick sizes (with --smoke: the smoke plan of `continuityPlan`).
+ * {0, 2}, three seeds, quick sizes (with --smoke: the smoke plan of `continuityPlan`).
  */
 function demoContinuityPlan(seed: number, smoke: boolean): StudyPlan {
   if (smoke) return continuityPlan('smoke', seed);
-  return presetPlan('quick', { tasks: ['fig1-high', 'fig1-low'], lambdas: [0, 2], seeds: [seed, seed + 1] });
+  return presetPlan('quick', { tasks: ['fig1-high', 'fig1-low'], lambdas: [0, 2], seeds: [seed, seed + 1, seed + 2] });
 }
 
 async function stage<T>(name: string, io: CliIO, enabled: boolean, run: (tick: (p: StudyProgress) => void) => Promise<T>): Promise<T> {
@@ -58,7 +60,8 @@ async function stage<T>(name: string, io: CliIO, enabled: boolean, run: (tick: (
 
 /**
  * `lipkit demo [--out DIR]`: the guided tour (a few minutes on 2 cores, no arguments needed):
- * the two-moons study (quick), the spectral-bias study (quick), a quick continuity study (Figure 1
+ * the two-moons study (quick), the spectral-bias study (quick), the enforced-lipschitz study
+ * (quick), a quick continuity study (Figure 1
  * task), and `lipkit certify` on the spectrally normalized two-moons model it trained (saved under
  * DIR/models/). Progress bars on the terminal, a summary table at the end, and the HTML report
  * DIR/index.html (default DIR `lipkit-report`) with results.json, results.md and figures/*.svg,
@@ -66,7 +69,7 @@ async function stage<T>(name: string, io: CliIO, enabled: boolean, run: (tick: (
  */
 export function demoCommand(io: CliIO): Command {
   return new Command('demo')
-    .description('the guided tour: two moons, spectral bias, data continuity and certify, with an HTML report (a few minutes)')
+    .description('the guided tour: two moons, spectral bias, enforced Lipschitz constants, data continuity and certify, with an HTML report (a few minutes)')
     .option('--out <dir>', 'report directory', 'lipkit-report')
     .option('--seed <n>', 'base seed', '0')
     .option('--smoke', 'every part at its smallest size (seconds; checks the pipeline, numbers meaningless)')
@@ -88,6 +91,7 @@ export function demoCommand(io: CliIO): Command {
           },
         }));
         const bias = await stage('spectral-bias', io, flags.progress, (tick) => runSpectralBias({ mode, seed, onProgress: tick }));
+        const enforced = await stage('enforced-lipschitz', io, flags.progress, (tick) => runEnforcedLipschitz({ mode, seed, onProgress: tick }));
         const continuity = await stage('continuity', io, flags.progress, (tick) => runContinuity({ mode, seed, plan: demoContinuityPlan(seed, mode === 'smoke'), onProgress: tick }));
         if (!saved) throw new Error(`the two-moons study trained no '${CERTIFIED_ARM}' model`);
         const { test } = moonsSplit({ seed, test: 256 });
@@ -99,7 +103,7 @@ export function demoCommand(io: CliIO): Command {
         const command = `lipkit certify ${join(shown, 'model.json')} --data ${join(shown, 'inputs.json')}`;
         const cert = certifyOutput({ ...report, model: join(shown, 'model.json') }, { command, mode, seconds: (performance.now() - t0) / 1000 });
         const extraFiles = readdirSync(temp).map((f) => ({ path: `${MODEL_DIR}/${f}`, content: readFileSync(join(temp, f)) }));
-        return { list: [moons, bias, continuity, cert], extraFiles, command };
+        return { list: [moons, bias, enforced, continuity, cert], extraFiles, command };
       });
       const written = await writeStudyFiles(outputs.list, flags.out, { report: true, title: 'lipkit demo', intro: INTRO, extraFiles: outputs.extraFiles });
       io.stdout(summaryTable(outputs.list));

@@ -36,7 +36,7 @@ describe('lipkit demo', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(r.out).toContain('index.html');
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { studies: Output[] };
-    expect(json.studies.map((s) => s.study)).toEqual(['two-moons', 'spectral-bias', 'continuity', 'certify']);
+    expect(json.studies.map((s) => s.study)).toEqual(['two-moons', 'spectral-bias', 'enforced-lipschitz', 'continuity', 'certify']);
     for (const s of json.studies) {
       expect(s.figures.length, s.study).toBeGreaterThanOrEqual(1);
       expect(s.claims.length, s.study).toBeGreaterThanOrEqual(1);
@@ -44,7 +44,7 @@ describe('lipkit demo', () => {
       for (const f of s.figures) expect(existsSync(join(dir, 'figures', `${s.study}-${f.id}.svg`)), f.id).toBe(true);
     }
     // The certify part checked the saved model honestly, and the CLI certifies it again from the report folder.
-    const certify = json.studies[3];
+    const certify = json.studies[4];
     expect(certify.claims[0].held).toBe(true);
     const model = join(dir, 'models', 'two-moons-spectral-normalization', 'model.json');
     const again = await cli(['certify', model, '--json', '--data', join(dir, 'models', 'two-moons-spectral-normalization', 'inputs.json')]);
