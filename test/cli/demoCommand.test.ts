@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Browser } from 'playwright-core';
 import { runCli } from '../../src/cli/runCli.js';
 import { setBackend } from '../../src/backend/setBackend.js';
-import { inspectFigures, launchChromium, openRecorded } from '../report/inspectReport.js';
+import { expectFigureDrawn, inspectFigures, launchChromium, openRecorded } from '../report/inspectReport.js';
 
 let root: string;
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'lipkit-demo-test-')); });
@@ -62,16 +62,7 @@ describe('lipkit demo', () => {
     expect(problems).toEqual([]);
     const figures = await inspectFigures(page);
     expect(figures.length).toBe(json.studies.reduce((a, s) => a + s.figures.length, 0));
-    for (const f of figures) {
-      expect(f.svgs, f.id).toBe(1);
-      expect(f.width, f.id).toBeGreaterThan(50);
-      expect(f.height, f.id).toBeGreaterThan(50);
-      expect(f.axes, f.id).toBeGreaterThanOrEqual(1);
-      expect(f.axisTicks, f.id).toBeGreaterThan(2);
-      expect(f.drawnMarks, f.id).toBeGreaterThanOrEqual(1);
-      expect(f.drawnMarkArea, f.id).toBeGreaterThan(0);
-      expect(f.caption.length, f.id).toBeGreaterThan(20);
-    }
+    for (const f of figures) expectFigureDrawn(f);
     await page.close();
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild'; // vite's bundler (vitest depends on it)
 import type { Browser } from 'playwright-core';
-import { inspectFigures, launchChromium, openRecorded } from './inspectReport.js';
+import { expectFigureDrawn, inspectFigures, launchChromium, openRecorded } from './inspectReport.js';
 import { writeStudyFiles } from '../../src/report/writeStudyFiles.js';
 import { syntheticCertify, syntheticMoons } from './syntheticOutputs.js';
 
@@ -47,17 +47,7 @@ describe('the HTML report in Chromium', () => {
       'fig-moons-synthetic-decision-surfaces', 'fig-moons-synthetic-bound-curves',
       'fig-certify-synthetic-per-layer', 'fig-certify-synthetic-lipschitz-vs-accuracy', 'fig-certify-synthetic-frequency-error',
     ]);
-    for (const f of figures) {
-      expect(f.svgs, f.id).toBe(1);
-      expect(f.width, f.id).toBeGreaterThan(50);
-      expect(f.height, f.id).toBeGreaterThan(50);
-      expect(f.axes, f.id).toBeGreaterThanOrEqual(2);
-      expect(f.axisTicks, f.id).toBeGreaterThan(2);
-      expect(f.markGroups, f.id).toBeGreaterThanOrEqual(1);
-      expect(f.drawnMarks, f.id).toBeGreaterThanOrEqual(1); // a line chart draws one path per series
-      expect(f.drawnMarkArea, f.id).toBeGreaterThan(0);
-      expect(f.caption.length, f.id).toBeGreaterThan(20);
-    }
+    for (const f of figures) expectFigureDrawn(f, 2);
     // the decision surfaces: 3 facet cells x 16 x 16 heatmap cells, with 30 points per cell on top
     const surface = figures[0];
     expect(surface.drawnMarks).toBeGreaterThanOrEqual(3 * 16 * 16 + 3 * 30);

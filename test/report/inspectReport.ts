@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 
@@ -63,4 +64,17 @@ export async function openRecorded(browser: Browser, url: string, viewport = { w
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForTimeout(300); // late requests (favicon, fonts) would show up here
   return { page, requests, problems };
+}
+
+/** Asserts that a figure was drawn: one visible SVG over 50 x 50 px, at least `minAxes` axes with ticks, marks with area, a caption. */
+export function expectFigureDrawn(f: FigureInfo, minAxes = 1): void {
+  expect(f.svgs, f.id).toBe(1);
+  expect(f.width, f.id).toBeGreaterThan(50);
+  expect(f.height, f.id).toBeGreaterThan(50);
+  expect(f.axes, f.id).toBeGreaterThanOrEqual(minAxes);
+  expect(f.axisTicks, f.id).toBeGreaterThan(2);
+  expect(f.markGroups, f.id).toBeGreaterThanOrEqual(1);
+  expect(f.drawnMarks, f.id).toBeGreaterThanOrEqual(1); // a line chart draws one path per series
+  expect(f.drawnMarkArea, f.id).toBeGreaterThan(0);
+  expect(f.caption.length, f.id).toBeGreaterThan(20);
 }
