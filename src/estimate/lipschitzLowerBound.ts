@@ -4,6 +4,7 @@ import { LipkitError } from '../util/errors.js';
 import { checkFiniteTensor, checkNumber } from '../util/validate.js';
 import { exactSingularValues } from './exactSingularValues.js';
 import { seededNormal } from '../util/random.js';
+import { readValues } from '../util/readValues.js';
 
 /** Options of `lipschitzLowerBound`. */
 export interface LowerBoundOptions {
@@ -98,7 +99,7 @@ function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms:
     // rows[j] holds d f_j / dx for every example at once (examples are independent in inference).
     const rows: Float32Array[] = [];
     for (let j = 0; j < m; j++) {
-      rows.push(tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(f(z), [0, j], [-1, 1])))(x).dataSync() as Float32Array));
+      rows.push(readValues(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(f(z), [0, j], [-1, 1])))(x)));
     }
     for (let e = 0; e < n; e++) {
       const jac: number[][] = rows.map((r) => Array.from(r.subarray(e * d, (e + 1) * d)));

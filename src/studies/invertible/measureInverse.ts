@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InvertibleResidual } from '../../layers/InvertibleResidual.js';
 import { fixedPointErrorBound, type FixedPointStage } from './banachBound.js';
 import { distance, forward64, inverse64, readBlock64 } from './float64Blocks.js';
+import { readValues } from '../../util/readValues.js';
 
 /**
  * Assumed relative rounding of one float32 evaluation of x +- g(x) (64 float32 ulps, 2^-18):
@@ -51,7 +52,7 @@ const stats = (v: number[]): ErrorStats => {
 };
 
 function rowNorms(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => tf.norm(t, 'euclidean', 1).dataSync() as Float32Array).slice();
+  return readValues(() => tf.norm(t, 'euclidean', 1));
 }
 
 /**
@@ -74,7 +75,7 @@ export function measureInverse(blocks: InvertibleResidual[], x: tf.Tensor2D, ite
   const forwardError = new Float64Array(n);
   blocks.forEach((_, k) => {
     const hNorm = rowNorms(hs[k]);
-    const gNorm = tf.tidy(() => tf.norm(tf.sub(hs[k + 1], hs[k]), 'euclidean', 1).dataSync() as Float32Array);
+    const gNorm = readValues(() => tf.norm(tf.sub(hs[k + 1], hs[k]), 'euclidean', 1));
     for (let i = 0; i < n; i++) forwardError[i] = forwardError[i] * (1 + q[k]) + FLOAT32_ROUNDING * (hNorm[i] + gNorm[i]);
   });
   const z64 = xs.map((p) => forward64(mirrors, p));
@@ -84,7 +85,7 @@ export function measureInverse(blocks: InvertibleResidual[], x: tf.Tensor2D, ite
     const stages32: FixedPointStage[][] = Array.from({ length: n }, () => []);
     for (let k = blocks.length - 1; k >= 0; k--) {
       const zNorm = rowNorms(zHat);
-      const first = tf.tidy(() => tf.norm(blocks[k].g(zHat), 'euclidean', 1).dataSync() as Float32Array);
+      const first = readValues(() => tf.norm(blocks[k].g(zHat), 'euclidean', 1));
       for (let i = 0; i < n; i++) {
         const s = first[i] * (1 + FLOAT32_ROUNDING) + FLOAT32_ROUNDING * zNorm[i];
         stages32[i].push({ contraction: q[k], firstStep: s, stepError: FLOAT32_ROUNDING * (zNorm[i] + s / (1 - q[k])) });

@@ -7,6 +7,7 @@ import { backendName } from '../../backend/setBackend.js';
 import { accuracy, buildFlow, moonTensors, trainFlow } from './trainFlow.js';
 import { measureInverse, type InverseMeasurement } from './measureInverse.js';
 import type { InvertibleSizes } from './spec.js';
+import { readValues } from '../../util/readValues.js';
 
 /** Lipschitz numbers of F (forward) and F^{-1} (inverse): certified, theory, empirical. */
 export interface FlowLipschitz {
@@ -46,7 +47,7 @@ export interface InvertibleRecord {
 
 /** max over points of 1 / sigma_min of the 2 x 2 Jacobian of F (exact: two backward passes, float64 SVD of 2 x 2). */
 export function inverseLipschitzLower(flow: tfl.LayersModel, x: tf.Tensor2D): number {
-  const rows = [0, 1].map((j) => tf.tidy(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(flow.apply(z) as tf.Tensor, [0, j], [-1, 1])))(x).dataSync() as Float32Array));
+  const rows = [0, 1].map((j) => readValues(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(flow.apply(z) as tf.Tensor, [0, j], [-1, 1])))(x)));
   let best = 0;
   for (let i = 0; i < x.shape[0]; i++) {
     const a = rows[0][2 * i];
@@ -78,9 +79,9 @@ function warpOf(flow: tfl.LayersModel, test: tf.Tensor2D, labels: Int32Array): N
       meta.push({ line: lines + l, t });
     }
   }
-  const mapped = tf.tidy(() => (flow.apply(tf.tensor2d(coords, [coords.length / 2, 2])) as tf.Tensor).dataSync());
+  const mapped = readValues(() => flow.apply(tf.tensor2d(coords, [coords.length / 2, 2])) as tf.Tensor);
   const grid = meta.map((m, i) => ({ ...m, x: mapped[2 * i], y: mapped[2 * i + 1] })).sort((a, b) => a.line - b.line || a.t - b.t);
-  const z = tf.tidy(() => (flow.apply(test) as tf.Tensor).dataSync());
+  const z = readValues(() => flow.apply(test) as tf.Tensor);
   const points = Array.from(labels, (label, i) => ({ x: z[2 * i], y: z[2 * i + 1], label }));
   return { grid, points };
 }

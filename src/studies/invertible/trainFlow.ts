@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { invertibleResidual, type InvertibleResidual } from '../../layers/InvertibleResidual.js';
 import type { TwoMoonsData } from '../../data/twoMoons.js';
 import type { InvertibleSizes } from './spec.js';
+import { readValues } from '../../util/readValues.js';
 
 /** The classifier `F` then a Dense head, and `F` alone (shared layers). */
 export interface FlowModels {
@@ -38,7 +39,7 @@ export function moonTensors(data: TwoMoonsData): { x: tf.Tensor2D; y: tf.Tensor2
 
 /** Fraction of points whose argmax logit is the label. */
 export function accuracy(model: tfl.LayersModel, x: tf.Tensor2D, labels: Int32Array): number {
-  const predicted = tf.tidy(() => tf.argMax(model.apply(x) as tf.Tensor, 1).dataSync());
+  const predicted = readValues(() => tf.argMax(model.apply(x) as tf.Tensor, 1));
   let hits = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) hits++;
   return hits / labels.length;
