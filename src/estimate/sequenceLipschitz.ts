@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkFiniteTensor, checkRank } from '../util/validate.js';
+import { readValues } from '../util/readValues.js';
 
 /**
  * Lipschitz constant in time of sampled sequences: for each batch item b,
@@ -19,12 +20,12 @@ export function sequenceLipschitz(x: tf.Tensor3D): { perSequence: Float32Array; 
   if (batch < 1 || features < 1) throw new LipkitError('x', `must not be empty, got shape [${x.shape.join(', ')}]`);
   if (time < 2) throw new LipkitError('x', `needs at least 2 time steps, got shape [${x.shape.join(', ')}]`);
   checkFiniteTensor('x', x);
-  const perSequence = tf.tidy(() => {
+  const perSequence = readValues(() => {
     const xf = tf.cast(x, 'float32');
     const later = tf.slice(xf, [0, 1, 0], [batch, time - 1, features]);
     const earlier = tf.slice(xf, [0, 0, 0], [batch, time - 1, features]);
     const steps = tf.sqrt(tf.sum(tf.square(tf.sub(later, earlier)), 2));
-    return Float32Array.from(tf.max(steps, 1).dataSync() as ArrayLike<number>);
+    return tf.max(steps, 1);
   });
   let max = 0;
   for (const v of perSequence) max = Math.max(max, v);

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
 import { certifiedAccuracy } from '../../estimate/certifiedRadius.js';
 import { checkClassificationSet, type ClassificationSet } from './classificationData.js';
+import { readValues } from '../../util/readValues.js';
 
 /** Rows per inference batch. */
 const CHUNK = 2048;
@@ -14,11 +15,11 @@ export function predictLogits(model: tfl.LayersModel, set: ClassificationSet): F
   const out = new Float32Array(s.count * s.classes);
   for (let from = 0; from < s.count; from += CHUNK) {
     const n = Math.min(CHUNK, s.count - from);
-    const values = tf.tidy(() => {
+    const values = readValues(() => {
       const x = tf.tensor2d(s.points.subarray(from * s.dim, (from + n) * s.dim), [n, s.dim]);
       const y = model.apply(x, { training: false }) as tf.Tensor;
       if (y.rank !== 2 || y.shape[1] !== s.classes) throw new LipkitError('model', `must output [batch, ${s.classes}] logits, got [${y.shape.join(', ')}]`);
-      return y.dataSync() as Float32Array;
+      return y;
     });
     out.set(values, from * s.classes);
   }

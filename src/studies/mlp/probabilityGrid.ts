@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
 import { checkNumber } from '../../util/validate.js';
+import { readValues } from '../../util/readValues.js';
 
 /** Options of `probabilityGrid`. */
 export interface ProbabilityGridOptions {
@@ -58,12 +59,12 @@ export function probabilityGrid(model: tfl.LayersModel, options: ProbabilityGrid
       centres[2 * c + 1] = scale * (y0 + (j + 0.5) * dy);
     }
   }
-  const p = tf.tidy(() => {
+  const p = readValues(() => {
     const logits = model.apply(tf.tensor2d(centres, [nx * ny, 2]), { training: false }) as tf.Tensor;
     if (logits.rank !== 2 || k >= (logits.shape[1] as number)) {
       throw new LipkitError('options.classIndex', `must index the model's ${logits.shape[1]} outputs, got ${k}`);
     }
-    return tf.slice(tf.softmax(logits), [0, k], [-1, 1]).dataSync() as Float32Array;
+    return tf.slice(tf.softmax(logits), [0, k], [-1, 1]);
   });
   const cells: GridCell[] = [];
   for (let j = 0; j < ny; j++) {
