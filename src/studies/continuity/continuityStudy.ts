@@ -1,5 +1,5 @@
 import type { StudyDefinition, StudyMode, StudyOutput, StudyRunOptions } from '../study.js';
-import { readRunOptions } from '../mlp/readRunOptions.js';
+import { readRunOptions } from '../readRunOptions.js';
 import { presetPlan, type StudyPlan } from './plan.js';
 import { runStudy } from './runStudy.js';
 import { continuityOutput } from './continuityOutput.js';

@@ -5,7 +5,7 @@ import { runArm } from '../mlp/runArm.js';
 import { armRecord, type ArmRecord } from '../mlp/armRecord.js';
 import { disposeModel } from '../mlp/disposeModel.js';
 import { probabilityGrid, type GridCell } from '../mlp/probabilityGrid.js';
-import { readRunOptions } from '../mlp/readRunOptions.js';
+import { readRunOptions } from '../readRunOptions.js';
 import { finiteOrNull } from '../mlp/stats.js';
 import { DATA_SCALE_ARMS, DATA_SCALE_EPSILONS, DATA_SCALE_SIZES } from './dataScaleArms.js';
 import { dataScaleClaims, dataScaleSummary, dataScaleTables } from './dataScaleReport.js';

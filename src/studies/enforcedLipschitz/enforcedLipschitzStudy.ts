@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
-import { readRunOptions } from '../mlp/readRunOptions.js';
+import { readRunOptions } from '../readRunOptions.js';
 import { loadMnistSets } from './mnistSets.js';
 import { expandRuns, presetFor, type EnforcedPreset } from './plan.js';
 import { runOne, type EnforcedRunRecord } from './runOne.js';

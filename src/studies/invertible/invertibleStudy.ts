@@ -1,12 +1,10 @@
 import { claimSentences } from '../claimSentences.js';
 import type { Json, StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
-import { STUDY_MODES } from '../study.js';
-import { checkNumber } from '../../util/validate.js';
-import { checkChoice, checkFunction, checkOptions } from '../../regularize/checks.js';
 import { checkInvertiblePlan, invertiblePlan, type InvertiblePlan } from './spec.js';
 import { runInvertible, type InvertibleRecord } from './runInvertible.js';
 import { invertibleClaims, invertibleTables } from './summarize.js';
 import { invertibleFigures } from './figures.js';
+import { readRunOptions } from '../readRunOptions.js';
 
 /** Options of `runInvertibleStudy`: the study options plus an explicit plan (tests, custom sizes). */
 export interface InvertibleRunOptions extends StudyRunOptions {
@@ -16,10 +14,7 @@ export interface InvertibleRunOptions extends StudyRunOptions {
 
 /** Trains one i-ResNet per coefficient and seed, measures its inverse, and summarizes. */
 export async function runInvertibleStudy(options: InvertibleRunOptions = {}): Promise<StudyOutput> {
-  checkOptions('options', options);
-  const mode = checkChoice('options.mode', options.mode ?? 'default', STUDY_MODES);
-  const seed = checkNumber('options.seed', options.seed ?? 0, { min: 0, max: 2 ** 30, integer: true });
-  if (options.onProgress !== undefined) checkFunction('options.onProgress', options.onProgress);
+  const { mode, seed, onProgress } = readRunOptions(options, 2 ** 30);
   const plan = checkInvertiblePlan(options.plan ?? invertiblePlan(mode, seed));
   const { sizes } = plan;
   const start = performance.now();
@@ -30,7 +25,7 @@ export async function runInvertibleStudy(options: InvertibleRunOptions = {}): Pr
       await new Promise((resolve) => setTimeout(resolve, 0));
       const r = runInvertible(c, s, sizes, plan.iterationCounts, s === plan.seeds[0] && c === plan.showcase);
       records.push(r);
-      options.onProgress?.({ done: records.length, total, label: `c = ${c}, seed ${s}: test accuracy ${r.testAccuracy.toFixed(3)}` });
+      onProgress({ done: records.length, total, label: `c = ${c}, seed ${s}: test accuracy ${r.testAccuracy.toFixed(3)}` });
     }
   }
   const claims = invertibleClaims(records);

@@ -9,7 +9,7 @@ import { evaluateClassifier } from '../mlp/evaluateClassifier.js';
 import { measureSmoothness } from '../mlp/measureSmoothness.js';
 import { BOUND_ROUNDING_TOLERANCE } from '../mlp/runArm.js';
 import { disposeModel } from '../mlp/disposeModel.js';
-import { readRunOptions } from '../mlp/readRunOptions.js';
+import { readRunOptions } from '../readRunOptions.js';
 import { finiteOrNull } from '../mlp/stats.js';
 import { LOSS_LEVEL, OPTIMIZER_SETTINGS, OPTIMIZER_SIZES, type OptimizerSetting } from './optimizerSettings.js';
 import { optimizerClaims, optimizerSummary, optimizerTables } from './optimizerReport.js';

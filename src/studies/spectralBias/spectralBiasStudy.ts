@@ -1,12 +1,10 @@
 import { claimSentences } from '../claimSentences.js';
 import type { Json, StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
-import { STUDY_MODES } from '../study.js';
-import { checkNumber } from '../../util/validate.js';
-import { checkChoice, checkFunction, checkOptions } from '../../regularize/checks.js';
 import { checkSpectralBiasPlan, spectralBiasPlan, type SpectralBiasPlan } from './spec.js';
 import { trainArm, type SpectralBiasRecord } from './trainArm.js';
 import { spectralBiasClaims, spectralBiasTables } from './summarize.js';
 import { spectralBiasFigures } from './figures.js';
+import { readRunOptions } from '../readRunOptions.js';
 
 /** Options of `runSpectralBias`: the study options plus an explicit plan (tests, custom sizes). */
 export interface SpectralBiasRunOptions extends StudyRunOptions {
@@ -16,10 +14,7 @@ export interface SpectralBiasRunOptions extends StudyRunOptions {
 
 /** Runs every arm at every seed of the plan and summarizes. Arms of one seed share the data and the initialization. */
 export async function runSpectralBias(options: SpectralBiasRunOptions = {}): Promise<StudyOutput> {
-  checkOptions('options', options);
-  const mode = checkChoice('options.mode', options.mode ?? 'default', STUDY_MODES);
-  const seed = checkNumber('options.seed', options.seed ?? 0, { min: 0, max: 2 ** 31 - 1, integer: true });
-  if (options.onProgress !== undefined) checkFunction('options.onProgress', options.onProgress);
+  const { mode, seed, onProgress } = readRunOptions(options, 2 ** 31 - 1);
   const plan = checkSpectralBiasPlan(options.plan ?? spectralBiasPlan(mode, seed));
   const { sizes, arms } = plan;
   const start = performance.now();
@@ -31,7 +26,7 @@ export async function runSpectralBias(options: SpectralBiasRunOptions = {}): Pro
       await new Promise((resolve) => setTimeout(resolve, 0));
       const record = trainArm(arm, s, sizes, { threshold: plan.threshold, checkpointSteps: s === plan.seeds[0] ? plan.checkpointSteps : [] });
       records.push(record);
-      options.onProgress?.({ done: records.length, total, label: `${arm.name}, seed ${s}: final MSE ${record.finalMse?.toFixed(4) ?? 'diverged'}` });
+      onProgress({ done: records.length, total, label: `${arm.name}, seed ${s}: final MSE ${record.finalMse?.toFixed(4) ?? 'diverged'}` });
     }
   }
   const baseline = arms[0].name;

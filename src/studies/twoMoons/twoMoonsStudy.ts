@@ -7,7 +7,7 @@ import { runArm } from '../mlp/runArm.js';
 import { armRecord, type ArmRecord } from '../mlp/armRecord.js';
 import { disposeModel } from '../mlp/disposeModel.js';
 import { probabilityGrid, type GridCell } from '../mlp/probabilityGrid.js';
-import { readRunOptions } from '../mlp/readRunOptions.js';
+import { readRunOptions } from '../readRunOptions.js';
 import { TWO_MOONS_ARMS, TWO_MOONS_SIZES } from './twoMoonsArms.js';
 import { twoMoonsClaims, twoMoonsSummary, twoMoonsTables } from './twoMoonsReport.js';
 import { twoMoonsFigures } from './twoMoonsFigures.js';
