@@ -30,15 +30,15 @@ export { stopGradient } from './backend/stopGradient.js';
 export { LipkitError } from './util/errors.js';
 export type { MatrixLike } from './util/validate.js';
 
-export { lipschitzBound } from './estimate/lipschitzBound.js';
-export type { LayerBound, LipschitzBoundOptions, LipschitzBoundResult } from './estimate/lipschitzBound.js';
-export { lipschitzLowerBound } from './estimate/lipschitzLowerBound.js';
-export type { LowerBoundOptions, LowerBoundResult } from './estimate/lipschitzLowerBound.js';
-export { registerLipschitzRule } from './estimate/layerRules.js';
-export type { LipschitzRule, LipschitzStep, LayerLipschitz, LayerContext } from './estimate/layerRules.js';
-export type { LinearPiece } from './estimate/linearPiece.js';
-export { ACTIVATION_LIPSCHITZ, SOFTMAX_LIPSCHITZ, activationLipschitz } from './estimate/activationLipschitz.js';
-export { series, parallelSum, parallelMean, parallelStack } from './estimate/compose.js';
+export { lipschitzBound } from './estimate/network/lipschitzBound.js';
+export type { LayerBound, LipschitzBoundOptions, LipschitzBoundResult } from './estimate/network/lipschitzBound.js';
+export { lipschitzLowerBound } from './estimate/network/lipschitzLowerBound.js';
+export type { LowerBoundOptions, LowerBoundResult } from './estimate/network/lipschitzLowerBound.js';
+export { registerLipschitzRule } from './estimate/network/layerRules.js';
+export type { LipschitzRule, LipschitzStep, LayerLipschitz, LayerContext } from './estimate/network/layerRules.js';
+export type { LinearPiece } from './estimate/network/linearPiece.js';
+export { ACTIVATION_LIPSCHITZ, SOFTMAX_LIPSCHITZ, activationLipschitz } from './estimate/network/activationLipschitz.js';
+export { series, parallelSum, parallelMean, parallelStack } from './estimate/network/compose.js';
 
 export { exactSingularValues } from './estimate/exactSingularValues.js';
 export { powerIteration } from './estimate/powerIteration.js';
@@ -46,8 +46,8 @@ export type { LinearOperator, PowerIterationOptions, PowerIterationResult } from
 export { spectralNorm } from './estimate/spectralNorm.js';
 export { spectralNormUpperBound, hermitianMaxEigenUpperBound } from './estimate/spectralNormUpperBound.js';
 export type { SpectralBoundResult, SpectralBoundOptions } from './estimate/spectralNormUpperBound.js';
-export { convSpectralNorm } from './estimate/convSpectralNorm.js';
-export type { ConvSpectralNormOptions, ConvSpectralNormResult, ConvPadding } from './estimate/convSpectralNorm.js';
+export { convSpectralNorm } from './estimate/conv/convSpectralNorm.js';
+export type { ConvSpectralNormOptions, ConvSpectralNormResult, ConvPadding } from './estimate/conv/convSpectralNorm.js';
 export { sequenceLipschitz } from './estimate/sequenceLipschitz.js';
 export { certifiedRadius, certifiedAccuracy } from './estimate/certifiedRadius.js';
 export { powerStep, matrixOperator, sigmaOf } from './estimate/powerStep.js';
@@ -83,7 +83,7 @@ export { InvertibleResidual, invertibleResidual } from './layers/InvertibleResid
 export type { InvertibleResidualConfig, InverseOptions, InverseResult } from './layers/InvertibleResidual.js';
 
 // Constraints and optimizer (issue 3)
-export { convKernelOperator, type ConvKernelOperator, type ConvKernelOperatorOptions } from './estimate/convKernelOperator.js';
+export { convKernelOperator, type ConvKernelOperator, type ConvKernelOperatorOptions } from './estimate/conv/convKernelOperator.js';
 export { SpectralNormalize, spectralNormalize, type SpectralNormalizeOptions } from './constrain/SpectralNormalize.js';
 export { LipschitzProjection, lipschitzProjection, type LipschitzProjectionOptions } from './constrain/LipschitzProjection.js';
 export { SpectralHardCap, spectralHardCap, type SpectralHardCapOptions } from './constrain/SpectralHardCap.js';

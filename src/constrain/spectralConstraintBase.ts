@@ -4,7 +4,7 @@ import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator, powerStep, sigmaOf, type TensorOperator } from '../estimate/powerStep.js';
-import { convKernelOperator } from '../estimate/convKernelOperator.js';
+import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 
 export type { Constraint };
 

@@ -4,7 +4,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { constantMask } from '../backend/constantMask.js';
-import { constant, registerLipschitzRule } from '../estimate/layerRules.js';
+import { constant, registerLipschitzRule } from '../estimate/network/layerRules.js';
 
 /** Configuration of `GroupSort`. */
 export interface GroupSortConfig extends LayerArgs {

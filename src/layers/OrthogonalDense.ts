@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { activationSteps, chain, registerLipschitzRule, type LayerLipschitz } from '../estimate/layerRules.js';
+import { activationSteps, chain, registerLipschitzRule, type LayerLipschitz } from '../estimate/network/layerRules.js';
 import { rowOperator } from './kernelOperator.js';
 import { PowerVectors } from './powerVectors.js';
 import { bjorck } from './bjorck.js';

@@ -4,7 +4,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { PowerVectors } from './powerVectors.js';
-import { lipschitzRuleFor, registerLipschitzRule, type LayerLipschitz } from '../estimate/layerRules.js';
+import { lipschitzRuleFor, registerLipschitzRule, type LayerLipschitz } from '../estimate/network/layerRules.js';
 import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type SerializedLayer } from './innerLayer.js';
 import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
 import { withKernel } from './pieceKernel.js';

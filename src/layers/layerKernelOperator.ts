@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { convKernelOperator } from '../estimate/convKernelOperator.js';
-import { layerConfig } from '../estimate/layerRules.js';
+import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
+import { layerConfig } from '../estimate/network/layerRules.js';
 import { denseKernelOperator, reshapedKernelOperator, type KernelOperator } from './kernelOperator.js';
 
 export type { KernelOperator, KernelOperatorMethod } from './kernelOperator.js';

@@ -1,4 +1,4 @@
-import type { LinearPiece } from '../estimate/linearPiece.js';
+import type { LinearPiece } from '../estimate/network/linearPiece.js';
 
 /**
  * The same linear piece with its kernel values replaced (same layout and shape): used by the

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../util/errors.js';
-import { registerLipschitzRule } from '../estimate/layerRules.js';
+import { registerLipschitzRule } from '../estimate/network/layerRules.js';
 import { RegularizerBase, type Regularizer } from './regularizerBase.js';
 import { TrainingLosses } from './trainingLosses.js';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';

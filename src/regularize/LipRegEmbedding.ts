@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { layerWeight, registerLipschitzRule } from '../estimate/layerRules.js';
+import { layerWeight, registerLipschitzRule } from '../estimate/network/layerRules.js';
 import { checkLipRegOptions, lipReg, type LipRegAxis, type LipRegNormalize } from './lipReg.js';
 import { type LipRegSign, signedLambda } from './lipRegSign.js';
 import { TrainingLosses } from './trainingLosses.js';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { convKernelOperator } from '../../src/estimate/convKernelOperator.js';
+import { convKernelOperator } from '../../src/estimate/conv/convKernelOperator.js';
 import { spectralNormalize } from '../../src/constrain/SpectralNormalize.js';
 import { lipschitzProjection } from '../../src/constrain/LipschitzProjection.js';
 import { bjorckOrthonormalize } from '../../src/constrain/BjorckOrthonormalize.js';

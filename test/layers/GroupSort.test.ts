@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { GroupSort, groupSort, groupSortLayer, maxMin } from '../../src/layers/GroupSort.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, roundTrip } from './helpers.js';
 import { expectNoTrainingLeaks } from './leakCheck.js';

@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { InvertibleResidual, invertibleResidual } from '../../src/layers/InvertibleResidual.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, roundTrip } from './helpers.js';
 import { expectNoTrainingLeaks } from './leakCheck.js';

@@ -6,7 +6,7 @@ import { OrthogonalDense, orthogonalDense } from '../../src/layers/OrthogonalDen
 import { bjorck } from '../../src/layers/bjorck.js';
 import { orthogonalMatrix } from '../../src/layers/orthogonalInit.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { maxAbsDiff, operatorMatrix, roundTrip } from './helpers.js';
 import { expectNoTrainingLeaks } from './leakCheck.js';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { SpectralNormalization, spectralNormalization } from '../../src/layers/SpectralNormalization.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { exactSigma, f64, maxAbsDiff, operatorMatrix, roundTrip } from './helpers.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';

@@ -6,8 +6,8 @@ import { spectralNormalization } from '../../src/layers/SpectralNormalization.js
 import { groupSortLayer, maxMin } from '../../src/layers/GroupSort.js';
 import { orthogonalDense } from '../../src/layers/OrthogonalDense.js';
 import { invertibleResidual } from '../../src/layers/InvertibleResidual.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
-import { lipschitzLowerBound } from '../../src/estimate/lipschitzLowerBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
+import { lipschitzLowerBound } from '../../src/estimate/network/lipschitzLowerBound.js';
 import { maxAbsDiff, roundTrip } from './helpers.js';
 
 const glorot = (seed: number) => tfl.initializers.glorotNormal({ seed });

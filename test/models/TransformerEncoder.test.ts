@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { seededNormal } from '../../src/util/random.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../src/estimate/network/lipschitzBound.js';
 import { layerNorm, TransformerEncoder, type TransformerEncoderConfig } from '../../src/models/TransformerEncoder.js';
 import { PositionalEncoding, sinusoidalPositions } from '../../src/models/positionalEncoding.js';
 import { roundTrip } from '../layers/helpers.js';

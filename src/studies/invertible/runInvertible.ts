@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { twoMoons } from '../../data/twoMoons.js';
-import { lipschitzBound } from '../../estimate/lipschitzBound.js';
-import { lipschitzLowerBound } from '../../estimate/lipschitzLowerBound.js';
+import { lipschitzBound } from '../../estimate/network/lipschitzBound.js';
+import { lipschitzLowerBound } from '../../estimate/network/lipschitzLowerBound.js';
 import { backendName } from '../../backend/setBackend.js';
 import { accuracy, buildFlow, moonTensors, trainFlow } from './trainFlow.js';
 import { measureInverse, type InverseMeasurement } from './measureInverse.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { lipschitzBound } from '../../estimate/lipschitzBound.js';
-import { lipschitzLowerBound } from '../../estimate/lipschitzLowerBound.js';
+import { lipschitzBound } from '../../estimate/network/lipschitzBound.js';
+import { lipschitzLowerBound } from '../../estimate/network/lipschitzLowerBound.js';
 import { checkClassificationSet, type ClassificationSet } from './classificationData.js';
 
 /** One layer's certified constant (a row of `lipschitzBound`'s table). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Json, StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
-import { lipschitzBound } from '../../estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../estimate/network/lipschitzBound.js';
 import { buildMlp } from '../mlp/buildMlp.js';
 import { moonsSplit, type ClassificationSet } from '../mlp/classificationData.js';
 import { trainClassifier } from '../mlp/trainClassifier.js';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { twoMoons } from '../../../src/data/twoMoons.js';
 import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
-import { lipschitzBound } from '../../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { buildFlow, moonTensors, trainFlow, type FlowModels } from '../../../src/studies/invertible/trainFlow.js';
 import { forward64, g64, inverse64, readBlock64 } from '../../../src/studies/invertible/float64Blocks.js';
 import { measureInverse } from '../../../src/studies/invertible/measureInverse.js';

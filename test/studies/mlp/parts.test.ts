@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { setBackend } from '../../../src/backend/setBackend.js';
-import { lipschitzBound } from '../../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { lipschitzProjection } from '../../../src/constrain/LipschitzProjection.js';
 import { buildMlp } from '../../../src/studies/mlp/buildMlp.js';
 import { trainClassifier } from '../../../src/studies/mlp/trainClassifier.js';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../../src/backend/setBackend.js';
-import { lipschitzBound } from '../../../src/estimate/lipschitzBound.js';
+import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { twoMoonsStudy } from '../../../src/studies/twoMoons/twoMoonsStudy.js';
 import { TWO_MOONS_ARMS } from '../../../src/studies/twoMoons/twoMoonsArms.js';
 import type { ArmRecord } from '../../../src/studies/mlp/armRecord.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { spectralNormUpperBound } from './spectralNormUpperBound.js';
-import { convSpectralNorm, type ConvPadding } from './convSpectralNorm.js';
+import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
+import { convSpectralNorm, type ConvPadding } from '../conv/convSpectralNorm.js';
 
 /**
  * A linear map inside a network, kept symbolic so that consecutive linear layers can be

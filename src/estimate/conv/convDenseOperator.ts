@@ -1,6 +1,6 @@
 import type { ConvGeometry } from './convGeometry.js';
-import { spectralNormUpperBound } from './spectralNormUpperBound.js';
-import { UNIT_ROUNDOFF } from './tracePowerBound.js';
+import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
+import { UNIT_ROUNDOFF } from '../tracePowerBound.js';
 
 /** The dense route is taken only while min(inDim, outDim) is at most this (the Gram side). */
 export const DENSE_MAX_MIN_SIDE = 512;

@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
-import { setBackend } from '../../src/backend/setBackend.js';
-import { convGeometry, type ConvPadding } from '../../src/estimate/convGeometry.js';
-import { convOperator } from '../../src/estimate/convOperator.js';
+import { setBackend } from '../../../src/backend/setBackend.js';
+import { convGeometry, type ConvPadding } from '../../../src/estimate/conv/convGeometry.js';
+import { convOperator } from '../../../src/estimate/conv/convOperator.js';
 
 interface FixtureCase {
   name: string; kernelShape: number[]; kernel: number[]; inputShape: number[];
   strides: number[]; dilation: number[]; padding: ConvPadding; outputShape: number[];
   operatorNorm: number; reshapedNorm: number; x: number[]; y: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv_fixture.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../../fixtures/conv_fixture.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
 
 /** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
 function rand(n: number, seed: number): Float32Array {

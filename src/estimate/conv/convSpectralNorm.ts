@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
-import { checkNumber } from '../util/validate.js';
+import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
 import { convGeometry, type ConvPadding } from './convGeometry.js';
 import { convOperator } from './convOperator.js';
 import { spectrumPlan } from './convSpectrum.js';
 import { scanFrequencies } from './convFrequencyScan.js';
 import { convDenseUpperBound, denseRouteApplies } from './convDenseOperator.js';
-import { jacobiSingularValues } from './exactSingularValues.js';
-import { powerIteration, type PowerIterationOptions } from './powerIteration.js';
+import { jacobiSingularValues } from '../exactSingularValues.js';
+import { powerIteration, type PowerIterationOptions } from '../powerIteration.js';
 
 export type { ConvPadding } from './convGeometry.js';
 

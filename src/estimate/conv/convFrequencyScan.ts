@@ -1,5 +1,5 @@
-import { jacobiSingularValues } from './exactSingularValues.js';
-import { hermitianMaxEigenUpperBound } from './spectralNormUpperBound.js';
+import { jacobiSingularValues } from '../exactSingularValues.js';
+import { hermitianMaxEigenUpperBound } from '../spectralNormUpperBound.js';
 import {
   frequencyBlock, frequencyCount, gershgorin, gramOfBlock, isRepresentative, type SpectrumPlan,
 } from './convSpectrum.js';

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { setBackend } from '../../src/backend/setBackend.js';
-import { convKernelOperator } from '../../src/estimate/convKernelOperator.js';
-import { powerStep, sigmaOf } from '../../src/estimate/powerStep.js';
-import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { LipkitError } from '../../src/util/errors.js';
+import { setBackend } from '../../../src/backend/setBackend.js';
+import { convKernelOperator } from '../../../src/estimate/conv/convKernelOperator.js';
+import { powerStep, sigmaOf } from '../../../src/estimate/powerStep.js';
+import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
+import { LipkitError } from '../../../src/util/errors.js';
 
 /** The dense matrix [outDim, inDim] of the operator, column by column (apply on basis vectors). */
 function denseOf(op: ReturnType<typeof convKernelOperator>): number[][] {

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LipkitError } from '../util/errors.js';
+import { LipkitError } from '../../util/errors.js';
 import { combine, type CombineRule } from './compose.js';
 import { installBuiltinRules } from './builtinRules.js';
 import { mergePieces, pieceNorm, type LinearPiece, type PieceNorm } from './linearPiece.js';

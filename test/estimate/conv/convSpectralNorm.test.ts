@@ -2,19 +2,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { setBackend } from '../../src/backend/setBackend.js';
-import { convSpectralNorm, type ConvPadding } from '../../src/estimate/convSpectralNorm.js';
-import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { convGeometry } from '../../src/estimate/convGeometry.js';
-import { convDenseMatrix, convDenseUpperBound, denseRouteApplies } from '../../src/estimate/convDenseOperator.js';
-import { LipkitError } from '../../src/util/errors.js';
+import { setBackend } from '../../../src/backend/setBackend.js';
+import { convSpectralNorm, type ConvPadding } from '../../../src/estimate/conv/convSpectralNorm.js';
+import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
+import { convGeometry } from '../../../src/estimate/conv/convGeometry.js';
+import { convDenseMatrix, convDenseUpperBound, denseRouteApplies } from '../../../src/estimate/conv/convDenseOperator.js';
+import { LipkitError } from '../../../src/util/errors.js';
 
 interface FixtureCase {
   name: string; kernelShape: number[]; kernel: number[]; inputShape: number[];
   strides: number[]; dilation: number[]; padding: ConvPadding;
   operatorNorm: number; secondSingularValue: number; reshapedNorm: number;
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/conv_fixture.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
+const fixture = JSON.parse(readFileSync(new URL('../../fixtures/conv_fixture.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
 
 /** Deterministic pseudo-random numbers in [-1, 1) (mulberry32), rounded to float32. */
 function rand(n: number, seed: number): number[] {

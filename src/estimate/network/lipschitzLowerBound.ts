@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LipkitError } from '../util/errors.js';
-import { checkFiniteTensor, checkNumber } from '../util/validate.js';
-import { exactSingularValues } from './exactSingularValues.js';
-import { seededNormal } from '../util/random.js';
-import { readValues } from '../util/readValues.js';
+import { LipkitError } from '../../util/errors.js';
+import { checkFiniteTensor, checkNumber } from '../../util/validate.js';
+import { exactSingularValues } from '../exactSingularValues.js';
+import { seededNormal } from '../../util/random.js';
+import { readValues } from '../../util/readValues.js';
 
 /** Options of `lipschitzLowerBound`. */
 export interface LowerBoundOptions {

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
-import { setBackend } from '../../src/backend/setBackend.js';
-import { lipschitzBound } from '../../src/estimate/lipschitzBound.js';
-import { lipschitzLowerBound } from '../../src/estimate/lipschitzLowerBound.js';
-import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { LipkitError } from '../../src/util/errors.js';
+import { setBackend } from '../../../src/backend/setBackend.js';
+import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
+import { lipschitzLowerBound } from '../../../src/estimate/network/lipschitzLowerBound.js';
+import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
+import { LipkitError } from '../../../src/util/errors.js';
 
 /**
  * Oracle for linear models (no nonlinearity): f(x) = A x + b, so the Lipschitz constant is

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
-import { checkNumber } from '../util/validate.js';
+import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
 import { checkConvKernel, convAxis, type ConvAxis } from './convGeometry.js';
-import type { TensorOperator } from './powerStep.js';
+import type { TensorOperator } from '../powerStep.js';
 
 /** Geometry options of `convKernelOperator` (tfjs-layers semantics). */
 export interface ConvKernelOperatorOptions {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
-import { checkFiniteValues, checkNumber } from '../util/validate.js';
+import { LipkitError } from '../../util/errors.js';
+import { checkFiniteValues, checkNumber } from '../../util/validate.js';
 
 /**
  * Padding of a convolution: `'same'` and `'valid'` as tfjs-layers (and TensorFlow) define

@@ -1,4 +1,4 @@
-import { exactSingularValues } from './exactSingularValues.js';
+import { exactSingularValues } from '../exactSingularValues.js';
 
 /**
  * Certified l2 constant of max pooling: each output moves by at most the largest change in
