@@ -133,3 +133,7 @@ export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from
 export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoons.js';
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
+
+// Local certified bounds around inputs (issue 11)
+export { localLipschitzBound, type LocalLipschitzOptions, type LocalLipschitzResult } from './estimate/local/localLipschitzBound.js';
+export { localCertifiedRadius, type LocalCertifiedRadiusOptions, type LocalCertifiedRadiusResult } from './estimate/local/localCertifiedRadius.js';
