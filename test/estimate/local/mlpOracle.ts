@@ -23,7 +23,7 @@ export function oracleLayers(model: tfl.LayersModel): OracleLayer[] {
   return model.layers.filter((l) => l.getClassName() === 'Dense').map((l) => {
     const [k, b] = l.getWeights();
     const cfg = l.getConfig() as { activation?: string };
-    return { w: Float64Array.from(k.dataSync()), b: Float64Array.from(b.dataSync()), inDim: k.shape[0], outDim: k.shape[1], act: cfg.activation ?? 'linear' };
+    return { w: Float64Array.from(k.dataSync()), b: Float64Array.from(b.dataSync()), inDim: k.shape[0], outDim: k.shape[1] as number, act: cfg.activation ?? 'linear' };
   });
 }
 
