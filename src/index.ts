@@ -137,6 +137,12 @@ export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoo
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
 
+// Soundness: realized-quotient lower bound, float32 allowance (issues 9, 10)
+export { DEFAULT_LOWER_BOUND_BUDGET_SECONDS } from './estimate/network/lipschitzLowerBound.js';
+export type { LowerBoundProgress, LowerBoundWork, QuotientPair } from './estimate/network/lipschitzLowerBound.js';
+export { float32Allowance, FLOAT32_UNIT_ROUNDOFF } from './estimate/lower/float32Allowance.js';
+export { compareWithLower, type SoundnessVerdict } from './estimate/lower/compareWithLower.js';
+
 // Statistics for claims judged with paired seeds (issue 13)
 export { pairedDifferences } from './studies/stats/pairedDifferences.js';
 export { meanInterval, type MeanInterval } from './studies/stats/meanInterval.js';
