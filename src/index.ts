@@ -136,3 +136,24 @@ export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from
 export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoons.js';
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
+
+// Soundness: realized-quotient lower bound, float32 allowance (issues 9, 10)
+export { DEFAULT_LOWER_BOUND_BUDGET_SECONDS } from './estimate/network/lipschitzLowerBound.js';
+export type { LowerBoundProgress, LowerBoundWork, QuotientPair } from './estimate/network/lipschitzLowerBound.js';
+export { float32Allowance, FLOAT32_UNIT_ROUNDOFF } from './estimate/lower/float32Allowance.js';
+export { compareWithLower, type SoundnessVerdict } from './estimate/lower/compareWithLower.js';
+
+// Statistics for claims judged with paired seeds (issue 13)
+export { pairedDifferences } from './studies/stats/pairedDifferences.js';
+export { meanInterval, type MeanInterval } from './studies/stats/meanInterval.js';
+export { studentTCdf, studentTTwoSided, studentTQuantile } from './studies/stats/studentT.js';
+export { signFlipPValue, type SignFlipOptions, type SignFlipResult, type Alternative } from './studies/stats/signFlipPValue.js';
+export { pairedTTest, type PairedTTestResult } from './studies/stats/pairedTTest.js';
+export { holmAdjust } from './studies/stats/holmAdjust.js';
+export { pairedEvidence, judgeClaim, judgeFamily, pairedVerdict, type PairedEvidenceOptions } from './studies/stats/judgeClaim.js';
+export { verdictClaim } from './studies/stats/verdictClaim.js';
+export { VERDICTS, type Verdict, type ClaimDirection, type PairedTest, type PairedEvidence, type PairedVerdict } from './studies/stats/verdictTypes.js';
+
+// Local certified bounds around inputs (issue 11)
+export { localLipschitzBound, type LocalLipschitzOptions, type LocalLipschitzResult } from './estimate/local/localLipschitzBound.js';
+export { localCertifiedRadius, type LocalCertifiedRadiusOptions, type LocalCertifiedRadiusResult } from './estimate/local/localCertifiedRadius.js';

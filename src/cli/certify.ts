@@ -5,6 +5,7 @@ import { setBackend } from '../backend/setBackend.js';
 import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
 import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
+import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
 import { loadModel } from './loadModel.js';
 import { readInputData } from './readInputData.js';
 
@@ -38,6 +39,13 @@ export interface CertifyReport {
   /** Empirical lower bound (largest Jacobian norm / difference quotient found), or null when not computed. */
   lowerBound: number | null;
   certified: boolean;
+  /**
+   * Upper bound against the realized lower bound (null when no lower bound was computed or the upper bound is not a certificate):
+   * 'consistent' (lower <= upper), 'within float32 rounding' (upper < lower <= upper (1 + allowance),
+   * see `float32Allowance`: the certificate is for exact arithmetic and still holds), or
+   * 'SOUNDNESS FAILURE' (a realized quotient above upper (1 + allowance): the upper bound is wrong).
+   */
+  soundness: SoundnessVerdict | null;
   seconds: number;
   /** TF.js backend used. */
   backend: string;
@@ -61,6 +69,7 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
     const notes = [...bound.notes];
     let certified = bound.certified;
     let lower: number | null = null;
+    let soundness: CertifyReport['soundness'] = null;
     if (lowerBound) {
       const probe = await probeInputs(model, { inputShape, data, samples, seed });
       if (probe.inputs === null) {
@@ -71,12 +80,14 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
           const result = asFlagError(() => lipschitzLowerBound(model, inputs, { steps, seed }));
           lower = result.lowerBound;
           notes.push(`lower bound: ${result.method} (${probe.source})`);
+          if (bound.certified) {
+            const check = compareWithLower(bound, result);
+            if (check.failed) certified = false;
+            soundness = check.verdict;
+            if (check.note) notes.push(check.note);
+          }
         } finally {
           probe.inputs.dispose();
-        }
-        if (lower > bound.upperBound * (1 + 1e-4)) {
-          certified = false;
-          notes.push(`lower bound ${lower} exceeds the upper bound ${bound.upperBound}: the upper bound is wrong, NOT certified`);
         }
       }
     }
@@ -88,6 +99,7 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
       upperBound: bound.upperBound,
       lowerBound: lower,
       certified,
+      soundness,
       seconds: (performance.now() - start) / 1000,
       backend,
       notes,

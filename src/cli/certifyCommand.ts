@@ -49,6 +49,7 @@ export function certifyCommand(io: CliIO): Command {
 }
 
 function reasonNotCertified(report: CertifyReport): string {
+  if (report.soundness === 'SOUNDNESS FAILURE') return 'SOUNDNESS FAILURE: a realized difference quotient exceeds it beyond float32 rounding; see notes';
   const skipped = report.layers.filter((l) => l.lipschitz === null).map((l) => l.name);
   return skipped.length > 0 ? `layers skipped: ${skipped.join(', ')}` : 'see notes';
 }

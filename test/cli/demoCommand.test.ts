@@ -98,7 +98,7 @@ describe('lipkit study NAME', () => {
     const r = await cli(['study', 'invertible', '--smoke', '--report', '--out', dir, '--no-progress']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/held|did not hold|undecided/);
+    expect(r.out).toMatch(/held|contradicted|inconclusive/);
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Output;
     expect(json.study).toBe('invertible');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<figure class="lipkit-figure"');
