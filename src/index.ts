@@ -3,11 +3,12 @@
  * neural networks, on TensorFlow.js.
  */
 import { installBackendFixes } from './backend/installBackendFixes.js';
-import { isNode, setBackend } from './backend/setBackend.js';
+import { useCpuUntilReady } from './backend/ready.js';
 
+// No top-level await (issue 14): the module bundles for browsers as ESM or IIFE. cpu is active
+// at once so a first call works; `await ready()` selects wasm (Node's entry, index.node.ts, awaits it).
 installBackendFixes();
-// In Node, pick the backend (wasm by default, LIPKIT_BACKEND overrides) before any user code runs.
-if (isNode()) await setBackend();
+useCpuUntilReady();
 
 /** The TF.js core namespace lipkit uses (one shared instance with your code). */
 export * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +17,8 @@ export * as tfl from '@tensorflow/tfjs-layers';
 
 export { setBackend, backendName, isNode } from './backend/setBackend.js';
 export type { BackendName } from './backend/setBackend.js';
+// Browser set-up (issue 14)
+export { ready, setWasmPaths, type ReadyOptions, type WasmPaths } from './backend/ready.js';
 export { installBackendFixes, uninstallBackendFixes } from './backend/installBackendFixes.js';
 export { EXACT_GRADIENT_KERNELS, installExactSecondOrderGradients, uninstallExactSecondOrderGradients } from './backend/exactSecondOrderGradients.js';
 export { installBatchMatMulGradient, uninstallBatchMatMulGradient } from './backend/batchMatMulGradient.js';
@@ -136,3 +139,39 @@ export { buildSequenceModel, type SequenceModelOptions, type SequenceTask } from
 export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoons.js';
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
+
+// Structure-aware convolution norms and the model zoo (issue 10)
+export { convFastNorm, type ConvFastNormOptions } from './estimate/conv/convFastNorm.js';
+export type { ConvNormBound } from './estimate/conv/convNormBound.js';
+export { conv1x1Norm } from './estimate/conv/conv1x1Norm.js';
+export { depthwiseNorm, depthwiseMultiplier } from './estimate/conv/depthwiseNorm.js';
+export { convGramScan, type ConvGramScanOptions } from './estimate/conv/convGramScan.js';
+export { gramIterationBound, type GramIterationOptions, type GramIterationResult } from './estimate/conv/gramIteration.js';
+export { convGeometry, convGeometryOf, type ConvGeometry } from './estimate/conv/convGeometry.js';
+export type { ConvNormMethod } from './estimate/network/linearPiece.js';
+export { mobileNetV2 } from './models/zoo/mobileNetV2.js';
+export { resNet50 } from './models/zoo/resNet50.js';
+export { inceptionV3 } from './models/zoo/inceptionV3.js';
+export { vgg16 } from './models/zoo/vgg16.js';
+export type { ZooModelOptions } from './models/zoo/zooBuilder.js';
+
+// Soundness: realized-quotient lower bound, float32 allowance (issues 9, 10)
+export { DEFAULT_LOWER_BOUND_BUDGET_SECONDS } from './estimate/network/lipschitzLowerBound.js';
+export type { LowerBoundProgress, LowerBoundWork, QuotientPair } from './estimate/network/lipschitzLowerBound.js';
+export { float32Allowance, FLOAT32_UNIT_ROUNDOFF } from './estimate/lower/float32Allowance.js';
+export { compareWithLower, type SoundnessVerdict } from './estimate/lower/compareWithLower.js';
+
+// Statistics for claims judged with paired seeds (issue 13)
+export { pairedDifferences } from './studies/stats/pairedDifferences.js';
+export { meanInterval, type MeanInterval } from './studies/stats/meanInterval.js';
+export { studentTCdf, studentTTwoSided, studentTQuantile } from './studies/stats/studentT.js';
+export { signFlipPValue, type SignFlipOptions, type SignFlipResult, type Alternative } from './studies/stats/signFlipPValue.js';
+export { pairedTTest, type PairedTTestResult } from './studies/stats/pairedTTest.js';
+export { holmAdjust } from './studies/stats/holmAdjust.js';
+export { pairedEvidence, judgeClaim, judgeFamily, pairedVerdict, type PairedEvidenceOptions } from './studies/stats/judgeClaim.js';
+export { verdictClaim } from './studies/stats/verdictClaim.js';
+export { VERDICTS, type Verdict, type ClaimDirection, type PairedTest, type PairedEvidence, type PairedVerdict } from './studies/stats/verdictTypes.js';
+
+// Local certified bounds around inputs (issue 11)
+export { localLipschitzBound, type LocalLipschitzOptions, type LocalLipschitzResult } from './estimate/local/localLipschitzBound.js';
+export { localCertifiedRadius, type LocalCertifiedRadiusOptions, type LocalCertifiedRadiusResult } from './estimate/local/localCertifiedRadius.js';

@@ -2,7 +2,7 @@
  * lipkit's Node-only entry (`import ... from 'lipkit/node'`): everything in `lipkit` plus
  * what needs Node's file system: the model file handler and the command line.
  */
-export * from './index.js';
+export * from './index.node.js';
 export { fileIOHandler, WEIGHTS_FILE_NAME } from './cli/fileIOHandler.js';
 export { runCli } from './cli/runCli.js';
 export type { CliIO } from './cli/runCli.js';

@@ -1,6 +1,6 @@
 import type { StudyOutput, StudyTable } from '../studies/study.js';
 import { checkStudyOutputs } from './checkStudyOutputs.js';
-import { claimVerdict, figureFileName, formatCell, isNumericColumn, VERDICT_LABEL } from './reportLabels.js';
+import { CLAIM_COLUMNS, claimCells, figureFileName, formatCell, isNumericColumn } from './reportLabels.js';
 
 /** Options of `resultsMarkdown`. */
 export interface ResultsMarkdownOptions {
@@ -39,8 +39,8 @@ function studyMarkdown(o: StudyOutput, heading: string, linkFigures: boolean): s
   if (o.claims.length > 0) {
     parts.push(`${heading}# Claims`, markdownTable({
       title: 'Claims',
-      columns: ['Claim', 'Verdict', 'Evidence'],
-      rows: o.claims.map((c) => [c.claim, VERDICT_LABEL[claimVerdict(c.held)], c.evidence]),
+      columns: [...CLAIM_COLUMNS],
+      rows: o.claims.map(claimCells),
     }));
   }
   for (const t of o.tables) parts.push(`${heading}# ${t.title}`, markdownTable(t));
@@ -55,8 +55,8 @@ function studyMarkdown(o: StudyOutput, heading: string, linkFigures: boolean): s
 
 /**
  * `results.md` for one or several study outputs: a heading, the intro, then per study its
- * run line (mode, seed, seconds), summary, claims table (✓ held / ✗ did not hold / ? undecided
- * with the evidence), its tables (numbers with 4 significant digits), and the list of figures
+ * run line (mode, seed, seconds), summary, claims table (primary or exploratory; ✓ held /
+ * ✗ contradicted / ? inconclusive; effect with its 95 % interval, adjusted p, n; the evidence), its tables (numbers with 4 significant digits), and the list of figures
  * with captions linked to their SVG files; `extra` last.
  */
 export function resultsMarkdown(outputs: readonly StudyOutput[], options: ResultsMarkdownOptions = {}): string {

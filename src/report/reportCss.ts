@@ -43,15 +43,17 @@ th, td { text-align: left; vertical-align: top; padding: 7px 10px; border-bottom
 th { background: #f5f7fa; font-weight: 600; color: #323f4b; border-bottom: 2px solid #d5dbe3; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.claims td:first-child { width: 42%; }
+table.claims td:first-child { width: 30%; }
+table.claims td.stat { white-space: nowrap; font-variant-numeric: tabular-nums; font-size: 0.85rem; }
+table.claims tr.primary td:nth-child(2) { font-weight: 600; }
 table.claims tr.held td:first-child { box-shadow: inset 4px 0 0 var(--held); }
-table.claims tr.not-held td:first-child { box-shadow: inset 4px 0 0 var(--not); }
-table.claims tr.undecided td:first-child { box-shadow: inset 4px 0 0 #d9a400; }
+table.claims tr.contradicted td:first-child { box-shadow: inset 4px 0 0 var(--not); }
+table.claims tr.inconclusive td:first-child { box-shadow: inset 4px 0 0 #d9a400; }
 .evidence { color: #323f4b; }
 .verdict { display: inline-block; white-space: nowrap; font-weight: 600; font-size: 0.85rem; border-radius: 999px; padding: 1px 10px; }
 .verdict.held { color: var(--held); background: var(--held-bg); }
-.verdict.not-held { color: var(--not); background: var(--not-bg); }
-.verdict.undecided { color: var(--undecided); background: var(--undecided-bg); }
+.verdict.contradicted { color: var(--not); background: var(--not-bg); }
+.verdict.inconclusive { color: var(--undecided); background: var(--undecided-bg); }
 .counts { display: inline-flex; gap: 6px; flex-wrap: wrap; }
 .figures { display: flex; flex-direction: column; gap: 22px; }
 figure.lipkit-figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 16px 16px 12px; background: #fff; }

@@ -3,7 +3,7 @@ import type { StudyOutput, StudyTable } from '../studies/study.js';
 import { checkStudyOutputs } from './checkStudyOutputs.js';
 import { namespaceSvgIds } from './namespaceSvgIds.js';
 import { REPORT_CSS } from './reportCss.js';
-import { claimVerdict, figureElementId, formatCell, isNumericColumn, studyElementId, VERDICT_LABEL, type ClaimVerdict } from './reportLabels.js';
+import { CLAIM_COLUMNS, claimCells, claimRole, claimVerdict, figureElementId, formatCell, isNumericColumn, studyElementId, VERDICT_LABEL, type ClaimVerdict } from './reportLabels.js';
 
 /** Options of `reportHtml`. */
 export interface ReportHtmlOptions {
@@ -53,10 +53,10 @@ function verdictBadge(verdict: ClaimVerdict, text = VERDICT_LABEL[verdict]): str
 }
 
 function claimCounts(o: StudyOutput): string {
-  const n: Record<ClaimVerdict, number> = { 'held': 0, 'not-held': 0, 'undecided': 0 };
-  for (const c of o.claims) n[claimVerdict(c.held)] += 1;
+  const n: Record<ClaimVerdict, number> = { 'held': 0, 'contradicted': 0, 'inconclusive': 0 };
+  for (const c of o.claims) n[claimVerdict(c)] += 1;
   if (o.claims.length === 0) return '<span class="meta">no claims</span>';
-  return `<span class="counts">${verdictBadge('held', `✓ ${n.held}`)}${verdictBadge('not-held', `✗ ${n['not-held']}`)}${verdictBadge('undecided', `? ${n.undecided}`)}</span>`;
+  return `<span class="counts">${verdictBadge('held', `✓ ${n.held}`)}${verdictBadge('contradicted', `✗ ${n.contradicted}`)}${verdictBadge('inconclusive', `? ${n.inconclusive}`)}</span>`;
 }
 
 function seconds(s: number): string {
@@ -74,10 +74,13 @@ function tableHtml(t: StudyTable, className = ''): string {
 function claimsHtml(o: StudyOutput): string {
   if (o.claims.length === 0) return '';
   const rows = o.claims.map((c) => {
-    const v = claimVerdict(c.held);
-    return `<tr class="${v}"><td>${e(c.claim)}</td><td>${verdictBadge(v)}</td><td class="evidence">${e(c.evidence)}</td></tr>`;
+    const v = claimVerdict(c);
+    const [claim, role, , effect, p, evidence] = claimCells(c);
+    return `<tr class="${v} ${claimRole(c)}"><td>${e(claim)}</td><td>${e(role)}</td><td>${verdictBadge(v)}</td>`
+      + `<td class="stat">${e(effect)}</td><td class="stat">${e(p)}</td><td class="evidence">${e(evidence)}</td></tr>`;
   }).join('\n');
-  return `<h3>Claims</h3>\n<div class="table-wrap"><table class="claims">\n<thead><tr><th scope="col">Claim</th><th scope="col">Verdict</th><th scope="col">Evidence</th></tr></thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
+  const head = CLAIM_COLUMNS.map((h) => `<th scope="col">${e(h)}</th>`).join('');
+  return `<h3>Claims</h3>\n<div class="table-wrap"><table class="claims">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows}\n</tbody></table></div>`;
 }
 
 function figureHtml(o: StudyOutput, j: number, svg: string): string {
@@ -126,7 +129,7 @@ const HOW_TO_READ = `<section class="card how-to-read" id="how-to-read">
 <dt>Estimate</dt>
 <dd>Everything else: power-iteration norms, losses, accuracies on a finite test set, means over a few seeds. No guarantee in either direction; the run's mode and seeds matter.</dd>
 <dt>Claims</dt>
-<dd>${verdictBadge('held')} the run supports the source's claim; ${verdictBadge('not-held')} it contradicts it at this size; ${verdictBadge('undecided')} the run is too small or too noisy to tell. Verdicts from <code>quick</code> runs are indications, not proofs: run the study with a larger mode before relying on one.</dd>
+<dd>Primary claims are fixed before the run and judged with paired seeds (the same seed gives both arms the same data and initialization): ${verdictBadge('held')} the 95 % interval of the mean paired effect excludes zero on the claimed side and the p-value, Holm-adjusted over the study's primary claims, is at most 0.05; ${verdictBadge('contradicted')} the same on the opposite side; ${verdictBadge('inconclusive')} anything else. Exploratory claims are everything else (not adjusted; some still use a study's older rule, shown without statistics): read them as leads. Verdicts from <code>quick</code> runs have fewer seeds: run a larger mode before relying on one.</dd>
 </dl>
 </section>`;
 

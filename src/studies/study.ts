@@ -49,14 +49,36 @@ export interface StudyTable {
   rows: (string | number | null)[][];
 }
 
-/** A claim of the source talk or paper and whether this run supports it. */
+/**
+ * A claim of the source talk or paper and whether this run supports it.
+ *
+ * Claims judged with paired seeds (`src/studies/stats`, `verdictClaim`) carry `verdict` and its
+ * statistics; `held` then mirrors the verdict (held -> true, contradicted -> false,
+ * inconclusive -> null) for readers of the older field. `primary: true` marks a pre-registered
+ * primary claim (its p is Holm-adjusted over the study's primaries); every other claim is
+ * exploratory.
+ */
 export interface StudyClaim {
   /** The claim in the source's words, shortened. */
   claim: string;
-  /** true: held; false: did not hold; null: not decidable at this size. */
+  /** true: held; false: did not hold (contradicted); null: not decidable at this size (inconclusive). */
   held: boolean | null;
   /** The numbers behind the verdict. */
   evidence: string;
+  /** The statistical verdict (paired seeds, 95 % interval, Holm-adjusted p <= 0.05); absent for claims judged by older rules. */
+  verdict?: 'held' | 'contradicted' | 'inconclusive';
+  /** Mean paired difference (treatment - control) the verdict is about. */
+  effect?: number;
+  /** Two-sided 95 % t interval of `effect`. */
+  interval?: [number, number];
+  /** Two-sided p-value (sign-flip permutation or t). */
+  p?: number;
+  /** `p` Holm-adjusted over the claim's family (the study's primary claims). */
+  pAdjusted?: number;
+  /** Paired seeds. */
+  n?: number;
+  /** true: a pre-registered primary claim; false or absent: exploratory. */
+  primary?: boolean;
 }
 
 /** What a study returns (and `results.json` holds, with `records`). */

@@ -38,9 +38,11 @@ describe('resultsMarkdown', () => {
     expect(md.startsWith('# Tour\n\nIntro.\n\n## Two moons')).toBe(true);
     expect(md).toContain('## Certified vs empirical');
     expect(md).toContain('`lipkit study moons-synthetic`, mode smoke, seed 0, 3.2 s');
-    expect(md).toContain('| Spectral normalization smooths the decision surface | ✓ held |');
-    expect(md).toContain('| ✗ did not hold |');
-    expect(md).toContain('| ? undecided |');
+    expect(md).toContain('| Claim | Kind | Verdict | Effect [95 % CI] | p adj. (p, n) | Evidence |');
+    expect(md).toContain('| Spectral normalization smooths the decision surface | exploratory | ✓ held | — | — | L upper bound 1.9 vs 37.2 (plain) |');
+    expect(md).toContain('| exploratory | ✗ contradicted |');
+    expect(md).toContain('| exploratory | ? inconclusive |');
+    expect(md).toContain('| P1: the penalty lowers log loss | primary | ✗ contradicted | 0.4213 [0.2324, 0.6102] | 0.03125 (p 0.007813, n 8) | log loss, penalty - plain |');
     expect(md).toContain('### Per model | pipes');
     expect(md).toContain('| plain | 0.97 | 37.21 | 5.1 |');
     expect(md).toContain('- [Decision surfaces](figures/moons-synthetic-decision-surfaces.svg): P(class 1)');

@@ -82,9 +82,10 @@ describe('reportHtml', () => {
   it('shows run mode and seconds, claims colored by verdict, and the tables with formatted numbers', () => {
     expect(html).toContain('mode <strong>smoke</strong> · seed 0 · ran 3.2 s');
     expect(html).toContain('mode <strong>quick</strong> · seed 1 · ran 13 s');
-    expect(html).toMatch(/<tr class="held"><td>Spectral normalization smooths the decision surface<\/td><td><span class="verdict held">✓ held<\/span><\/td><td class="evidence">L upper bound 1\.9 vs 37\.2 \(plain\)<\/td><\/tr>/);
-    expect(html).toMatch(/<tr class="not-held"><td>Accuracy is unchanged[^<]*<\/td><td><span class="verdict not-held">✗ did not hold<\/span>/);
-    expect(html).toMatch(/<tr class="undecided"><td>The gradient penalty[^<]*<\/td><td><span class="verdict undecided">\? undecided<\/span>/);
+    expect(html).toMatch(/<tr class="held exploratory"><td>Spectral normalization smooths the decision surface<\/td><td>exploratory<\/td><td><span class="verdict held">✓ held<\/span><\/td><td class="stat">—<\/td><td class="stat">—<\/td><td class="evidence">L upper bound 1\.9 vs 37\.2 \(plain\)<\/td><\/tr>/);
+    expect(html).toMatch(/<tr class="contradicted exploratory"><td>Accuracy is unchanged[^<]*<\/td><td>exploratory<\/td><td><span class="verdict contradicted">✗ contradicted<\/span>/);
+    expect(html).toMatch(/<tr class="inconclusive exploratory"><td>The gradient penalty[^<]*<\/td><td>exploratory<\/td><td><span class="verdict inconclusive">\? inconclusive<\/span>/);
+    expect(html).toContain('<tr class="contradicted primary"><td>P1: the penalty lowers log loss</td><td>primary</td><td><span class="verdict contradicted">✗ contradicted</span></td><td class="stat">0.4213 [0.2324, 0.6102]</td><td class="stat">0.03125 (p 0.007813, n 8)</td>');
     expect(html).toContain('<tr><td>plain</td><td class="num">0.97</td><td class="num">37.21</td><td class="num">5.1</td></tr>');
     expect(html).toContain('<td class="num">—</td>');
     expect(html).toContain('<h2>How to read these numbers</h2>');

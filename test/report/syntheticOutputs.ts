@@ -152,6 +152,7 @@ export function syntheticMoons(): StudyOutput {
       { claim: 'Spectral normalization smooths the decision surface', held: true, evidence: 'L upper bound 1.9 vs 37.2 (plain)' },
       { claim: 'Accuracy is unchanged <script>alert(1)</script>', held: false, evidence: 'accuracy 0.84 vs 0.97' },
       { claim: 'The gradient penalty is as good as the constraint', held: null, evidence: 'differences within 1 sd over 2 seeds' },
+      { claim: 'P1: the penalty lowers log loss', held: false, evidence: 'log loss, penalty - plain', verdict: 'contradicted', effect: 0.42131, interval: [0.2324, 0.6102], p: 0.0078125, pAdjusted: 0.03125, n: 8, primary: true },
     ],
     tables: [
       { title: 'Per model | pipes', columns: ['model', 'accuracy', 'upper bound', 'lower bound'], rows: [['plain', 0.97, 37.2145, 5.1], ['spectral norm', 0.84, 1.9, 1.2], ['gradient penalty', 0.9, null, 2.25]] },
