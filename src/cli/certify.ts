@@ -9,6 +9,7 @@ import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compa
 import { indexInputLayer } from '../estimate/lower/indexInputs.js';
 import { loadModel } from './loadModel.js';
 import { readInputData } from './readInputData.js';
+import { certifyLocal, type LocalCertifyReport } from './certifyLocal.js';
 
 /** Options of `certify` (the `lipkit certify` command). */
 export interface CertifyOptions {
@@ -26,6 +27,10 @@ export interface CertifyOptions {
   skipUnsupported?: boolean;
   /** Compute the empirical lower bound. Default true. */
   lowerBound?: boolean;
+  /** Local bounds and certified radii around the `data` inputs on l2 balls of this radius (issue 11). Default: none. */
+  localRadius?: number;
+  /** Pre-activation bounds of the local bounds: 'linear' (default) or 'interval' (faster). */
+  localRelaxation?: 'linear' | 'interval';
 }
 
 /** One row of the per-layer table of `lipkit certify`. */
@@ -52,6 +57,8 @@ export interface CertifyReport {
   backend: string;
   /** Merges, skipped layers, how the lower bound was obtained. */
   notes: string[];
+  /** With `--local-radius`: per-input local bounds and certified radii (see `certifyLocal`). */
+  local?: LocalCertifyReport;
 }
 
 /**
@@ -61,7 +68,8 @@ export interface CertifyReport {
  * `setBackend()` (honours `LIPKIT_BACKEND`). Leaves no tensors behind.
  */
 export async function certify(modelJsonPath: string, options: CertifyOptions = {}): Promise<CertifyReport> {
-  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true } = options;
+  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation } = options;
+  if (localRadius !== undefined && data === undefined) throw new LipkitError('--local-radius', 'needs --data inputs.json (the inputs to certify around)');
   const start = performance.now();
   const backend = await setBackend();
   const model = await loadModel(modelJsonPath);
@@ -95,7 +103,10 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
         }
       }
     }
+    const local = localRadius === undefined ? undefined
+      : await certifyLocal(model, data, localRadius, bound.certified ? bound.upperBound : Infinity, { relaxation: localRelaxation });
     return {
+      ...(local ? { local } : {}),
       model: modelJsonPath,
       layers: bound.layers.map((l) => ({
         name: l.name, className: l.className, lipschitz: Number.isFinite(l.lipschitz) ? l.lipschitz : null, method: l.method,
