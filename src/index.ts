@@ -137,6 +137,21 @@ export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoo
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
 
+// Structure-aware convolution norms and the model zoo (issue 10)
+export { convFastNorm, type ConvFastNormOptions } from './estimate/conv/convFastNorm.js';
+export type { ConvNormBound } from './estimate/conv/convNormBound.js';
+export { conv1x1Norm } from './estimate/conv/conv1x1Norm.js';
+export { depthwiseNorm, depthwiseMultiplier } from './estimate/conv/depthwiseNorm.js';
+export { convGramScan, type ConvGramScanOptions } from './estimate/conv/convGramScan.js';
+export { gramIterationBound, type GramIterationOptions, type GramIterationResult } from './estimate/conv/gramIteration.js';
+export { convGeometry, convGeometryOf, type ConvGeometry } from './estimate/conv/convGeometry.js';
+export type { ConvNormMethod } from './estimate/network/linearPiece.js';
+export { mobileNetV2 } from './models/zoo/mobileNetV2.js';
+export { resNet50 } from './models/zoo/resNet50.js';
+export { inceptionV3 } from './models/zoo/inceptionV3.js';
+export { vgg16 } from './models/zoo/vgg16.js';
+export type { ZooModelOptions } from './models/zoo/zooBuilder.js';
+
 // Soundness: realized-quotient lower bound, float32 allowance (issues 9, 10)
 export { DEFAULT_LOWER_BOUND_BUDGET_SECONDS } from './estimate/network/lipschitzLowerBound.js';
 export type { LowerBoundProgress, LowerBoundWork, QuotientPair } from './estimate/network/lipschitzLowerBound.js';
