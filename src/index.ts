@@ -95,6 +95,9 @@ export { SpectralHammer, spectralHammer, type SpectralHammerOptions } from './co
 export { BjorckOrthonormalize, bjorckOrthonormalize, type BjorckOrthonormalizeOptions } from './constrain/BjorckOrthonormalize.js';
 export { applyConstraints, ConstraintsCallback, constraintsCallback } from './constrain/applyConstraints.js';
 export { NO_OP_TOLERANCE, type ConvKernelOptions, type PowerVectorState } from './constrain/spectralConstraintBase.js';
+// constraint guarantees (issue 12)
+export { CHECK_SLACK, readGuarantee, type SpectralGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './constrain/spectralGuarantee.js';
+export { certifyMatrixNorm, type MatrixNormCertificate } from './constrain/certifiedMatrixNorm.js';
 export { Muon, muon, type MuonOptions } from './optim/Muon.js';
 export { newtonSchulz, oddPolynomialIteration, NEWTON_SCHULZ_STEP, HARD_CAP_STEPS, type OddStep } from './optim/oddPolynomial.js';
 
@@ -137,6 +140,27 @@ export { twoMoons, type TwoMoonsOptions, type TwoMoonsData } from './data/twoMoo
 export { sumOfSines, SUM_OF_SINES_FREQUENCIES, SUM_OF_SINES_AMPLITUDES, type SumOfSinesOptions, type SumOfSinesData } from './data/sumOfSines.js';
 export { STUDY_MODES, type StudyMode, type StudyProgress, type StudyRunOptions, type StudyOutput, type StudyFigure, type StudyTable, type StudyClaim, type StudyDefinition, type VegaLiteSpec, type Json } from './studies/study.js';
 
+// Structure-aware convolution norms and the model zoo (issue 10)
+export { convFastNorm, type ConvFastNormOptions } from './estimate/conv/convFastNorm.js';
+export type { ConvNormBound } from './estimate/conv/convNormBound.js';
+export { conv1x1Norm } from './estimate/conv/conv1x1Norm.js';
+export { depthwiseNorm, depthwiseMultiplier } from './estimate/conv/depthwiseNorm.js';
+export { convGramScan, type ConvGramScanOptions } from './estimate/conv/convGramScan.js';
+export { gramIterationBound, type GramIterationOptions, type GramIterationResult } from './estimate/conv/gramIteration.js';
+export { convGeometry, convGeometryOf, type ConvGeometry } from './estimate/conv/convGeometry.js';
+export type { ConvNormMethod } from './estimate/network/linearPiece.js';
+export { mobileNetV2 } from './models/zoo/mobileNetV2.js';
+export { resNet50 } from './models/zoo/resNet50.js';
+export { inceptionV3 } from './models/zoo/inceptionV3.js';
+export { vgg16 } from './models/zoo/vgg16.js';
+export type { ZooModelOptions } from './models/zoo/zooBuilder.js';
+
+// Soundness: realized-quotient lower bound, float32 allowance (issues 9, 10)
+export { DEFAULT_LOWER_BOUND_BUDGET_SECONDS } from './estimate/network/lipschitzLowerBound.js';
+export type { LowerBoundProgress, LowerBoundWork, QuotientPair } from './estimate/network/lipschitzLowerBound.js';
+export { float32Allowance, FLOAT32_UNIT_ROUNDOFF } from './estimate/lower/float32Allowance.js';
+export { compareWithLower, type SoundnessVerdict } from './estimate/lower/compareWithLower.js';
+
 // Statistics for claims judged with paired seeds (issue 13)
 export { pairedDifferences } from './studies/stats/pairedDifferences.js';
 export { meanInterval, type MeanInterval } from './studies/stats/meanInterval.js';
@@ -147,3 +171,7 @@ export { holmAdjust } from './studies/stats/holmAdjust.js';
 export { pairedEvidence, judgeClaim, judgeFamily, pairedVerdict, type PairedEvidenceOptions } from './studies/stats/judgeClaim.js';
 export { verdictClaim } from './studies/stats/verdictClaim.js';
 export { VERDICTS, type Verdict, type ClaimDirection, type PairedTest, type PairedEvidence, type PairedVerdict } from './studies/stats/verdictTypes.js';
+
+// Local certified bounds around inputs (issue 11)
+export { localLipschitzBound, type LocalLipschitzOptions, type LocalLipschitzResult } from './estimate/local/localLipschitzBound.js';
+export { localCertifiedRadius, type LocalCertifiedRadiusOptions, type LocalCertifiedRadiusResult } from './estimate/local/localCertifiedRadius.js';

@@ -5,8 +5,12 @@ import { setBackend } from '../backend/setBackend.js';
 import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
 import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
+import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
+import { indexInputLayer } from '../estimate/lower/indexInputs.js';
 import { loadModel } from './loadModel.js';
+import { outputsFinite } from './modelFiles/checkModelWeights.js';
 import { readInputData } from './readInputData.js';
+import { certifyLocal, type LocalCertifyReport } from './certifyLocal.js';
 
 /** Options of `certify` (the `lipkit certify` command). */
 export interface CertifyOptions {
@@ -24,6 +28,10 @@ export interface CertifyOptions {
   skipUnsupported?: boolean;
   /** Compute the empirical lower bound. Default true. */
   lowerBound?: boolean;
+  /** Local bounds and certified radii around the `data` inputs on l2 balls of this radius (issue 11). Default: none. */
+  localRadius?: number;
+  /** Pre-activation bounds of the local bounds: 'linear' (default) or 'interval' (faster). */
+  localRelaxation?: 'linear' | 'interval';
 }
 
 /** One row of the per-layer table of `lipkit certify`. */
@@ -38,11 +46,20 @@ export interface CertifyReport {
   /** Empirical lower bound (largest Jacobian norm / difference quotient found), or null when not computed. */
   lowerBound: number | null;
   certified: boolean;
+  /**
+   * Upper bound against the realized lower bound (null when no lower bound was computed or the upper bound is not a certificate):
+   * 'consistent' (lower <= upper), 'within float32 rounding' (upper < lower <= upper (1 + allowance),
+   * see `float32Allowance`: the certificate is for exact arithmetic and still holds), or
+   * 'SOUNDNESS FAILURE' (a realized quotient above upper (1 + allowance): the upper bound is wrong).
+   */
+  soundness: SoundnessVerdict | null;
   seconds: number;
   /** TF.js backend used. */
   backend: string;
   /** Merges, skipped layers, how the lower bound was obtained. */
   notes: string[];
+  /** With `--local-radius`: per-input local bounds and certified radii (see `certifyLocal`). */
+  local?: LocalCertifyReport;
 }
 
 /**
@@ -52,7 +69,8 @@ export interface CertifyReport {
  * `setBackend()` (honours `LIPKIT_BACKEND`). Leaves no tensors behind.
  */
 export async function certify(modelJsonPath: string, options: CertifyOptions = {}): Promise<CertifyReport> {
-  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true } = options;
+  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation } = options;
+  if (localRadius !== undefined && data === undefined) throw new LipkitError('--local-radius', 'needs --data inputs.json (the inputs to certify around)');
   const start = performance.now();
   const backend = await setBackend();
   const model = await loadModel(modelJsonPath);
@@ -60,27 +78,44 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
     const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported }));
     const notes = [...bound.notes];
     let certified = bound.certified;
+    if (!Number.isFinite(bound.upperBound)) {
+      certified = false;
+      notes.push(`the upper bound is ${bound.upperBound}: NOT certified`);
+    }
     let lower: number | null = null;
+    let soundness: CertifyReport['soundness'] = null;
     if (lowerBound) {
-      const probe = await probeInputs(model, { inputShape, data, samples, seed });
+      const indexLayer = indexInputLayer(model);
+      const probe: Probe = indexLayer
+        ? { inputs: null, reason: `the model reads integer indices (Embedding layer '${indexLayer}'): no difference quotients in input space` }
+        : await probeInputs(model, { inputShape, data, samples, seed });
       if (probe.inputs === null) {
         notes.push(`no lower bound: ${probe.reason}`);
       } else {
         try {
           const inputs = probe.inputs;
+          if (!outputsFinite(model, inputs)) { // issue 9: no bound holds for NaN / Infinity outputs
+            certified = false;
+            notes.push(`the model's outputs are not finite (NaN or Infinity in TF.js's float32 forward pass) at the ${probe.source}: NOT certified`);
+          }
           const result = asFlagError(() => lipschitzLowerBound(model, inputs, { steps, seed }));
           lower = result.lowerBound;
           notes.push(`lower bound: ${result.method} (${probe.source})`);
+          if (bound.certified) {
+            const check = compareWithLower(bound, result);
+            if (check.failed) certified = false;
+            soundness = check.verdict;
+            if (check.note) notes.push(check.note);
+          }
         } finally {
           probe.inputs.dispose();
         }
-        if (lower > bound.upperBound * (1 + 1e-4)) {
-          certified = false;
-          notes.push(`lower bound ${lower} exceeds the upper bound ${bound.upperBound}: the upper bound is wrong, NOT certified`);
-        }
       }
     }
+    const local = localRadius === undefined ? undefined
+      : await certifyLocal(model, data, localRadius, bound.certified ? bound.upperBound : Infinity, { relaxation: localRelaxation });
     return {
+      ...(local ? { local } : {}),
       model: modelJsonPath,
       layers: bound.layers.map((l) => ({
         name: l.name, className: l.className, lipschitz: Number.isFinite(l.lipschitz) ? l.lipschitz : null, method: l.method,
@@ -88,6 +123,7 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
       upperBound: bound.upperBound,
       lowerBound: lower,
       certified,
+      soundness,
       seconds: (performance.now() - start) / 1000,
       backend,
       notes,

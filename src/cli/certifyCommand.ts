@@ -3,6 +3,8 @@ import Table from 'cli-table3';
 import { certify, type CertifyReport } from './certify.js';
 import { parseIntegerFlag, parseShapeFlag } from './parseFlags.js';
 import type { CliIO } from './runCli.js';
+import { formatLocalReport } from './certifyLocal.js';
+import { LipkitError } from '../util/errors.js';
 
 interface CertifyFlags {
   json?: boolean;
@@ -13,6 +15,8 @@ interface CertifyFlags {
   seed: string;
   skipUnsupported?: boolean;
   lowerBound: boolean;
+  localRadius?: string;
+  localRelaxation: string;
 }
 
 /**
@@ -31,6 +35,8 @@ export function certifyCommand(io: CliIO): Command {
     .option('--seed <n>', 'seed of the random inputs and of the ascent', '0')
     .option('--skip-unsupported', 'count layers without a certified bound as 1 (result NOT certified)')
     .option('--no-lower-bound', 'skip the empirical lower bound')
+    .option('--local-radius <r>', 'certified local bounds and radii around the --data inputs on l2 balls of radius r (labels in the data file give certified robust accuracy)')
+    .option('--local-relaxation <kind>', 'pre-activation bounds of --local-radius: linear (CROWN-style) or interval (faster)', 'linear')
     .action(async (modelPath: string, flags: CertifyFlags) => {
       const report = await certify(modelPath, {
         inputShape: flags.inputShape === undefined ? undefined : parseShapeFlag('--input-shape', flags.inputShape),
@@ -40,6 +46,7 @@ export function certifyCommand(io: CliIO): Command {
         seed: parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 31 - 1 }),
         skipUnsupported: flags.skipUnsupported === true,
         lowerBound: flags.lowerBound,
+        ...parseLocalFlags(flags),
       });
       if (!report.certified) {
         io.stderr(`lipkit: warning: the upper bound of ${modelPath} is NOT certified (${reasonNotCertified(report)})\n`);
@@ -48,7 +55,21 @@ export function certifyCommand(io: CliIO): Command {
     });
 }
 
+/** `--local-radius` (a finite number >= 0) and `--local-relaxation`. */
+function parseLocalFlags(flags: CertifyFlags): { localRadius?: number; localRelaxation?: 'linear' | 'interval' } {
+  if (flags.localRelaxation !== 'linear' && flags.localRelaxation !== 'interval') {
+    throw new LipkitError('--local-relaxation', `must be linear or interval, got "${flags.localRelaxation}"`);
+  }
+  if (flags.localRadius === undefined) return {};
+  const r = Number(flags.localRadius);
+  if (flags.localRadius.trim() === '' || !Number.isFinite(r) || r < 0) {
+    throw new LipkitError('--local-radius', `must be a finite number >= 0, got "${flags.localRadius}"`);
+  }
+  return { localRadius: r, localRelaxation: flags.localRelaxation };
+}
+
 function reasonNotCertified(report: CertifyReport): string {
+  if (report.soundness === 'SOUNDNESS FAILURE') return 'SOUNDNESS FAILURE: a realized difference quotient exceeds it beyond float32 rounding; see notes';
   const skipped = report.layers.filter((l) => l.lipschitz === null).map((l) => l.name);
   return skipped.length > 0 ? `layers skipped: ${skipped.join(', ')}` : 'see notes';
 }
@@ -76,6 +97,7 @@ export function formatCertifyReport(report: CertifyReport): string {
     lines.push(`gap: upper / lower = ${fmt(report.upperBound / report.lowerBound)}`);
   }
   if (report.notes.length > 0) lines.push('notes:', ...report.notes.map((n) => `  - ${n}`));
+  if (report.local) lines.push(...formatLocalReport(report.local));
   lines.push(`time: ${report.seconds.toFixed(2)} s`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,6 +8,8 @@ export interface InputData {
   count: number;
   /** Shape of one example (batch axis excluded). */
   shape: number[];
+  /** Integer class labels, one per example, when the file gives `"labels"` (optional). */
+  labels?: Int32Array;
 }
 
 /** Largest number of examples accepted from a data file. */
@@ -17,7 +19,9 @@ const MAX_EXAMPLES = 4096;
  * Reads input examples for the empirical lower bound from a JSON file holding either
  * `{ "inputs": [...] }` or a plain array; each example is a number or nested arrays of
  * numbers. All examples must share one shape (equal to `expectedShape` when given, batch
- * excluded); values must be finite. Errors are `LipkitError`s naming the file.
+ * excluded); values must be finite. The object form may also hold `"labels": [...]`, one
+ * non-negative integer class index per example (used by `--local-radius` for certified
+ * robust accuracy). Errors are `LipkitError`s naming the file.
  */
 export async function readInputData(file: string, expectedShape?: (number | null)[]): Promise<InputData> {
   let text: string;
@@ -54,7 +58,22 @@ export async function readInputData(file: string, expectedShape?: (number | null
   examples.forEach((ex, i) => {
     offset = flatten(file, ex, shape, 0, values, offset, `inputs[${i}]`);
   });
-  return { values, count: examples.length, shape };
+  const labels = readLabels(file, json, examples.length);
+  return labels ? { values, count: examples.length, shape, labels } : { values, count: examples.length, shape };
+}
+
+/** The optional `labels` array of the object form: one non-negative integer per example. */
+function readLabels(file: string, json: unknown, count: number): Int32Array | undefined {
+  if (Array.isArray(json) || json === null || typeof json !== 'object' || !('labels' in json)) return undefined;
+  const labels = (json as { labels: unknown }).labels;
+  if (!Array.isArray(labels)) throw new LipkitError(file, '"labels" must be an array of class indices');
+  if (labels.length !== count) throw new LipkitError(file, `"labels" has ${labels.length} entries, expected one per example (${count})`);
+  labels.forEach((l, i) => {
+    if (typeof l !== 'number' || !Number.isInteger(l) || l < 0 || l > 1e6) {
+      throw new LipkitError(file, `labels[${i}] must be a non-negative integer class index, got ${JSON.stringify(l) ?? String(l)}`);
+    }
+  });
+  return Int32Array.from(labels as number[]);
 }
 
 /** Shape of a nested array, following first elements. */

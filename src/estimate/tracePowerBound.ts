@@ -114,9 +114,11 @@ export interface TracePowerResult {
  * exp/log add a few ulps per step. The returned bound is multiplied by
  * `1 + 1e-12 + 8 n^2 u + extraRelative`, several times that total. `extraRelative` lets the
  * caller add the error of forming G (e.g. a Gram matrix).
+ * `stopBelow`: stop as soon as the certified bound (margin included) is at most this value
+ * (a caller that only needs to know that rho(G) <= stopBelow; the result stays certified).
  */
 export function tracePowerBound(
-  re: Float64Array, im: Float64Array | null, n: number, relativeSlack: number, extraRelative = 0,
+  re: Float64Array, im: Float64Array | null, n: number, relativeSlack: number, extraRelative = 0, stopBelow = 0,
 ): TracePowerResult {
   let scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(re[i]), im ? Math.abs(im[i]) : 0);
@@ -142,7 +144,8 @@ export function tracePowerBound(
     estimate = Math.max(estimate, lowerEstimate(re, im, mre, mim, n));
     const worstCaseDone = logN / power <= target;
     const tight = estimate > 0 && logBound - Math.log(estimate) <= target;
-    if (worstCaseDone || tight) break;
+    const below = stopBelow > 0 && Math.exp(logBound) * margin <= stopBelow;
+    if (worstCaseDone || tight || below) break;
     const sq = hermitianRowGram(mre, mim, n, n);
     mre = sq.re;
     mim = sq.im;

@@ -44,6 +44,9 @@ export interface ConvGeometry {
   /** The original (undilated) kernel, float64, tfjs layout. */
   rawKernel: Float64Array;
   rawShape: number[];
+  /** Strides and dilation per axis (height, width; height 1 for conv1d). */
+  strides: [number, number];
+  dilation: [number, number];
 }
 
 /** Largest number of elements accepted for an input, an output or a dilated kernel. */
@@ -105,7 +108,42 @@ export function convGeometry(
   inputShape: number[],
   options: { strides?: number | number[]; padding?: ConvPadding; dilation?: number | number[] },
 ): ConvGeometry {
-  const { rank, cin, cout } = checkConvKernel(kernel, inputShape);
+  checkConvKernel(kernel, inputShape);
+  const rawKernel = Float64Array.from(kernel.dataSync());
+  checkFiniteValues('kernel', rawKernel);
+  return convGeometryOf(rawKernel, kernel.shape.slice(), inputShape, options);
+}
+
+/**
+ * `convGeometry` for a float64 kernel already in memory (tfjs layout `[k, cin, cout]` or
+ * `[kh, kw, cin, cout]`, row-major), e.g. a convolution merged with a batch norm in float64.
+ * Same validation and errors (naming `kernel`, `inputShape` or the option field); the kernel
+ * array is kept, not copied.
+ */
+export function convGeometryOf(
+  rawKernel: Float64Array,
+  rawShape: number[],
+  inputShape: number[],
+  options: { strides?: number | number[]; padding?: ConvPadding; dilation?: number | number[] },
+): ConvGeometry {
+  if (!(rawKernel instanceof Float64Array)) throw new LipkitError('kernel', 'must be a Float64Array');
+  if (!Array.isArray(rawShape) || (rawShape.length !== 3 && rawShape.length !== 4)) {
+    throw new LipkitError('kernel', `must have rank 3 ([k, cin, cout], conv1d) or 4 ([kh, kw, cin, cout], conv2d), got shape ${JSON.stringify(rawShape)}`);
+  }
+  if (rawKernel.length !== rawShape.reduce((a, b) => a * b, 1) || rawKernel.length === 0) {
+    throw new LipkitError('kernel', `has ${rawKernel.length} values, shape [${rawShape.join(', ')}] needs ${rawShape.reduce((a, b) => a * b, 1)} (non-empty)`);
+  }
+  if (rawKernel.length > MAX_ELEMENTS) throw new LipkitError('kernel', `has ${rawKernel.length} elements, more than ${MAX_ELEMENTS}`);
+  const rank = (rawShape.length - 2) as 1 | 2;
+  if (!Array.isArray(inputShape) || inputShape.length !== rank + 1) {
+    throw new LipkitError('inputShape', `must be [${rank === 1 ? 'length' : 'height, width'}, cin] (batch excluded) for a rank-${rawShape.length} kernel, got ${JSON.stringify(inputShape)}`);
+  }
+  inputShape.forEach((v, i) => checkNumber(`inputShape[${i}]`, v, { min: 1, integer: true, max: MAX_ELEMENTS }));
+  const cin = rawShape[rank];
+  const cout = rawShape[rank + 1];
+  if (inputShape[rank] !== cin) {
+    throw new LipkitError('inputShape', `has ${inputShape[rank]} channels but the kernel expects cin = ${cin} (kernel shape [${rawShape.join(', ')}])`);
+  }
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
   if (inputSize > MAX_ELEMENTS) throw new LipkitError('inputShape', `has ${inputSize} elements, more than ${MAX_ELEMENTS}`);
 
@@ -116,9 +154,6 @@ export function convGeometry(
   const strides = readPerAxis('options.strides', options.strides, rank);
   const dilation = readPerAxis('options.dilation', options.dilation, rank);
 
-  const rawShape = kernel.shape.slice();
-  const rawKernel = Float64Array.from(kernel.dataSync());
-  checkFiniteValues('kernel', rawKernel);
   const kh0 = rank === 1 ? 1 : rawShape[0];
   const kw0 = rank === 1 ? rawShape[0] : rawShape[1];
   const kh = (kh0 - 1) * dilation[0] + 1;
@@ -138,14 +173,17 @@ export function convGeometry(
   if (outSize > MAX_ELEMENTS) throw new LipkitError('inputShape', `gives an output of ${outSize} elements, more than ${MAX_ELEMENTS}`);
   if (kh * kw * cin * cout > MAX_ELEMENTS) throw new LipkitError('options.dilation', `dilated kernel would have more than ${MAX_ELEMENTS} elements`);
 
-  const dilated = new Float64Array(kh * kw * cin * cout);
   const block = cin * cout;
-  for (let i = 0; i < kh0; i++) {
-    for (let j = 0; j < kw0; j++) {
-      const src = (i * kw0 + j) * block;
-      const dst = (i * dilation[0] * kw + j * dilation[1]) * block;
-      dilated.set(rawKernel.subarray(src, src + block), dst);
+  let dilated = rawKernel;
+  if (kh !== kh0 || kw !== kw0) {
+    dilated = new Float64Array(kh * kw * cin * cout);
+    for (let i = 0; i < kh0; i++) {
+      for (let j = 0; j < kw0; j++) {
+        const src = (i * kw0 + j) * block;
+        const dst = (i * dilation[0] * kw + j * dilation[1]) * block;
+        dilated.set(rawKernel.subarray(src, src + block), dst);
+      }
     }
   }
-  return { rank, cin, cout, padding, axes, kernel: dilated, rawKernel, rawShape };
+  return { rank, cin, cout, padding, axes, kernel: dilated, rawKernel, rawShape, strides, dilation };
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
 import { convSpectralNorm, type ConvPadding } from '../conv/convSpectralNorm.js';
+import { convGeometryOf } from '../conv/convGeometry.js';
+import { convFastNorm } from '../conv/convFastNorm.js';
 
 /**
  * A linear map inside a network, kept symbolic so that consecutive linear layers can be
@@ -59,8 +61,16 @@ export function mergePieces(first: LinearPiece, second: LinearPiece): LinearPiec
   return null;
 }
 
-/** Certified l2 operator norm of a piece (see `spectralNormUpperBound`, `convSpectralNorm`). */
-export function pieceNorm(piece: LinearPiece): PieceNorm {
+/**
+ * How convolutions are bounded: `'fast'` (default) by their structure (`convFastNorm`: 1x1 channel
+ * matrix, depthwise per-channel DFT, else Gram iteration on the DFT blocks, all in float64);
+ * `'dft-power'` by the older `convSpectralNorm` route (power iteration through TF.js, trace-power
+ * bound on every DFT block, dense matrix for small operators), kept for contrast.
+ */
+export type ConvNormMethod = 'fast' | 'dft-power';
+
+/** Certified l2 operator norm of a piece (see `spectralNormUpperBound`, `convFastNorm`, `convSpectralNorm`). */
+export function pieceNorm(piece: LinearPiece, convNorm: ConvNormMethod = 'fast'): PieceNorm {
   switch (piece.kind) {
     case 'diag': {
       let m = 0;
@@ -72,11 +82,11 @@ export function pieceNorm(piece: LinearPiece): PieceNorm {
       return { upperBound: r.upperBound, estimate: r.estimate, method: r.method };
     }
     case 'conv':
-      return convPieceNorm(piece);
+      return convPieceNorm(piece, convNorm);
   }
 }
 
-function convPieceNorm(piece: Extract<LinearPiece, { kind: 'conv' }>): PieceNorm {
+function convPieceNorm(piece: Extract<LinearPiece, { kind: 'conv' }>, convNorm: ConvNormMethod): PieceNorm {
   if (piece.inputShape === null) {
     // Without an input shape, bound the convolution for every input size by the triangle
     // inequality over its taps: conv = sum_taps shift o K_tap and ||shift|| <= 1.
@@ -91,6 +101,14 @@ function convPieceNorm(piece: Extract<LinearPiece, { kind: 'conv' }>): PieceNorm
       est = Math.max(est, r.estimate);
     }
     return { upperBound: upper, estimate: est, method: `sum over ${taps} taps of tap norms (input shape unknown, valid for any size)` };
+  }
+  if (convNorm === 'fast') {
+    // Float64 throughout (no float32 copy of a merged kernel), so no rounding guard is needed here.
+    const g = convGeometryOf(piece.kernel, piece.kernelShape, piece.inputShape, {
+      strides: piece.strides, padding: piece.padding, dilation: piece.dilation,
+    });
+    const r = convFastNorm(g);
+    return { upperBound: r.upperBound, estimate: r.estimate, method: r.method };
   }
   const kernel = tf.tensor(Float32Array.from(piece.kernel), piece.kernelShape);
   try {

@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
 import { combine, type CombineRule } from './compose.js';
 import { installBuiltinRules } from './builtinRules.js';
-import { mergePieces, pieceNorm, type LinearPiece, type PieceNorm } from './linearPiece.js';
+import { mergePieces, pieceNorm, type ConvNormMethod, type LinearPiece, type PieceNorm } from './linearPiece.js';
 import { lipschitzRuleFor, round, type Layer, type LayerLipschitz } from './layerRules.js';
 
 /** One row of the per-layer table. */
@@ -23,6 +23,10 @@ export interface LipschitzBoundOptions {
   skipUnsupported?: boolean;
   /** Merge consecutive linear layers (Dense/Dense, Dense/BatchNorm, Conv/BatchNorm, ...) before taking norms. Default true. */
   merge?: boolean;
+  /** How convolution norms are certified (see `ConvNormMethod`): 'fast' (default, structure-aware) or 'dft-power' (the older route). */
+  convNorm?: ConvNormMethod;
+  /** Called after each layer's own norm is known: `done` of `total` layers (input layers excluded), `label` the layer's name. */
+  onProgress?: (p: { stage: string; done: number; total: number; label: string }) => void;
 }
 
 /** The result of `lipschitzBound`. */
@@ -62,13 +66,15 @@ type Shape = (number | null)[];
 export function lipschitzBound(model: tfl.LayersModel, options: LipschitzBoundOptions = {}): LipschitzBoundResult {
   installBuiltinRules();
   if (!(model instanceof tfl.LayersModel)) throw new LipkitError('model', 'must be a tf.LayersModel (Sequential or functional)');
-  const { skipUnsupported = false, merge = true } = options;
+  const { skipUnsupported = false, merge = true, convNorm = 'fast', onProgress } = options;
   if (typeof skipUnsupported !== 'boolean') throw new LipkitError('options.skipUnsupported', 'must be a boolean');
+  if (convNorm !== 'fast' && convNorm !== 'dft-power') throw new LipkitError('options.convNorm', `must be 'fast' or 'dft-power', got ${JSON.stringify(convNorm)}`);
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new LipkitError('options.onProgress', 'must be a function');
   if (typeof merge !== 'boolean') throw new LipkitError('options.merge', 'must be a boolean');
   const caches: Caches = { rules: new Map(), norms: new Map() };
   const result = evaluate(model, options, merge, caches);
   // The same graph without merging, reusing the cached per-layer norms.
-  const unmergedBound = merge ? evaluate(model, options, false, caches).upperBound : result.upperBound;
+  const unmergedBound = merge ? evaluate(model, { ...options, onProgress: undefined }, false, caches).upperBound : result.upperBound;
   return { ...result, unmergedBound };
 }
 
@@ -85,7 +91,7 @@ function evaluate(
   const normCache = caches.norms;
   const norm = (p: LinearPiece): PieceNorm => {
     let n = normCache.get(p);
-    if (!n) { n = pieceNorm(p); normCache.set(p, n); }
+    if (!n) { n = pieceNorm(p, options.convNorm); normCache.set(p, n); }
     return n;
   };
   let certified = true;
@@ -115,7 +121,7 @@ function evaluate(
     let r = ruleCache.get(key);
     if (r) return r;
     if (layer instanceof tfl.LayersModel) {
-      const inner = lipschitzBound(layer, { inputShape: noNulls(ins[0]?.slice(1)), skipUnsupported, merge });
+      const inner = lipschitzBound(layer, { inputShape: noNulls(ins[0]?.slice(1)), skipUnsupported, merge, convNorm: options.convNorm });
       if (!inner.certified) certified = false;
       r = { kind: 'steps', steps: [{ kind: 'constant', lipschitz: inner.upperBound, method: `nested model (${round(inner.upperBound)})` }] };
     } else {
@@ -180,9 +186,11 @@ function evaluate(
     return { bound: combine('sum', inStates.map(flush)), pending: null };
   };
 
+  const totalLayers = model.layers.filter((l) => l.getClassName() !== 'InputLayer').length;
   const recordRow = (layer: Layer, rule: LayerLipschitz): void => {
     if (rows.has(layer)) return;
     rows.set(layer, rowFor(layer, rule, norm));
+    options.onProgress?.({ stage: 'layer norms', done: rows.size, total: totalLayers, label: layer.name });
   };
 
   const outStates = model.outputs.map(stateOf);
@@ -190,7 +198,8 @@ function evaluate(
 
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => rows.get(l))
     .filter((r): r is LayerBound => r !== undefined);
-  return { layers, upperBound, certified, notes };
+  // A tensor read by several layers (a residual branch) is flushed once per reader: list each merge once.
+  return { layers, upperBound, certified, notes: [...new Set(notes)] };
 }
 
 function rowFor(layer: Layer, rule: LayerLipschitz, norm: (p: LinearPiece) => PieceNorm): LayerBound {

@@ -2,190 +2,175 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
 import { checkFiniteTensor, checkNumber } from '../../util/validate.js';
-import { exactSingularValues } from '../exactSingularValues.js';
-import { seededNormal } from '../../util/random.js';
-import { readValues } from '../../util/readValues.js';
+import { BudgetClock } from '../lower/budgetClock.js';
+import { exactDirections, normalizeRows, powerDirections, usesExactJacobian } from '../lower/jacobianDirections.js';
+import { modelFunction } from '../lower/modelFunction.js';
+import { indexInputLayer } from '../lower/indexInputs.js';
+import { quotientAscent } from '../lower/quotientAscent.js';
+import { realizedQuotients, type Quotients } from '../lower/realizedQuotients.js';
+import type { LowerBoundOptions, LowerBoundResult, QuotientPair } from '../lower/lowerBoundTypes.js';
 
-/** Options of `lipschitzLowerBound`. */
-export interface LowerBoundOptions {
-  /** Gradient-ascent steps refining the best inputs (0 disables the refinement). Default 20. */
-  steps?: number;
-  /** Ascent step, as a fraction of the probe radius. Default 0.5. */
-  stepSize?: number;
-  /** How many of the inputs with the largest Jacobian norm are refined. Default 4. */
-  candidates?: number;
-  /** Seed for the random probe directions. Default 0. */
-  seed?: number;
-}
+export type { LowerBoundOptions, LowerBoundProgress, LowerBoundResult, LowerBoundWork, QuotientPair } from '../lower/lowerBoundTypes.js';
 
-/** The result of `lipschitzLowerBound`. */
-export interface LowerBoundResult {
-  /** The largest value found: a lower bound of the true l2 Lipschitz constant (up to float32 rounding). */
-  lowerBound: number;
-  /** The spectral norm of the model's Jacobian at each given input. */
-  jacobianNorms: Float32Array;
-  method: string;
-}
-
-/** Output sizes up to this get the exact Jacobian (one backward pass per output). */
-const FULL_JACOBIAN_MAX_OUTPUTS = 64;
+/** Default time budget of `lipschitzLowerBound`, seconds (sized for a 224x224 MobileNetV2 on 2 cores). */
+export const DEFAULT_LOWER_BOUND_BUDGET_SECONDS = 20;
+/** Probe radii along each direction, relative to max(||x||, 1e-3 sqrt(d)). */
+const RADII = [1e-1, 2e-2];
+/** Shares of the budget: directions stop at DIRECTIONS_SHARE, quotients at QUOTIENTS_SHARE, ascent at 1. */
+const DIRECTIONS_SHARE = 0.5;
+const QUOTIENTS_SHARE = 0.6;
 
 /**
- * An **empirical lower bound** of a model's l2 Lipschitz constant: the largest Jacobian
- * spectral norm `sigma_max(J_f(x))` found at the given inputs, refined by gradient ascent
- * on the input of the difference quotient `||f(x + d) - f(x)|| / ||d||` (first order only, so it
- * also moves ReLU networks, whose local Jacobian is piecewise constant). Every candidate is
- * a value the true constant must exceed: `sigma_max(J_f(x)) <= L` wherever f is
- * differentiable, and every difference quotient is `<= L`. So `lowerBound <= L` (up to float32
- * rounding of the model's own arithmetic), and `lowerBound <= lipschitzBound(model).upperBound`.
+ * An **empirical lower bound** of a model's l2 Lipschitz constant, made only of realized
+ * difference quotients `||f(x) - f(y)|| / ||x - y||` of the model's own float32 forward pass
+ * (inference mode), norms taken in float64 of the values TF.js was fed and returned. Gradients
+ * only choose where to look, never give the value: TF.js's max-pooling gradient at ties (e.g.
+ * GlobalMaxPooling after UpSampling2D) is larger than the function's slope.
  *
- * Jacobians with at most 64 outputs are formed exactly (one backward pass per output) and
- * their top singular value taken by float64 Jacobi SVD; larger outputs use power iteration
- * on `J^T J` with Jacobian-vector products by double backpropagation (an underestimate).
+ * 1. Directions at each input: for small outputs (<= 16) the TF.js Jacobian row by row and its top
+ *    right singular vector; otherwise power iteration on J^T J with J v by a forward difference
+ *    (each one a realized quotient) and J^T u by one VJP (`tf.grad` of <f(x), u>): no per-output
+ *    backward pass, so it scales to 224x224 inputs and 1000 outputs.
+ * 2. Quotients along each direction at radii 0.1 and 0.02 of ||x|| (both signs).
+ * 3. Gradient ascent of the quotient over pairs from the best `candidates` inputs.
+ *
+ * Step sizes are at least 1e-2 ||x||, and pairs whose output difference is at float32 rounding
+ * level are rejected (`realizedQuotients`), so rounding cannot make a quotient large. Inputs are
+ * processed in chunks whose activations fit `chunkBytes`; the search stops once `budgetSeconds`
+ * is spent and says so in `work`. `lowerBound <= L(f as TF.js computes it)` always; the exact
+ * function's constant may differ from it by float32 rounding (see `float32Allowance`).
  */
 export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, options: LowerBoundOptions = {}): LowerBoundResult {
-  const { steps = 20, stepSize = 0.5, candidates = 4, seed = 0 } = options;
+  const {
+    steps = 20, stepSize = 0.5, candidates = 4, seed = 0, iterations = 20,
+    budgetSeconds = DEFAULT_LOWER_BOUND_BUDGET_SECONDS, chunkBytes = 2 ** 28, onProgress,
+  } = options;
   if (!(model instanceof tfl.LayersModel)) throw new LipkitError('model', 'must be a tf.LayersModel');
   checkNumber('options.steps', steps, { min: 0, max: 1e5, integer: true });
   checkNumber('options.stepSize', stepSize, { min: 0, exclusiveMin: true, max: 10 });
   checkNumber('options.candidates', candidates, { min: 1, max: 1e4, integer: true });
   checkNumber('options.seed', seed, { integer: true });
+  checkNumber('options.iterations', iterations, { min: 1, max: 1e4, integer: true });
+  checkNumber('options.budgetSeconds', budgetSeconds, { min: 0, exclusiveMin: true, max: 1e7 });
+  checkNumber('options.chunkBytes', chunkBytes, { min: 2 ** 20, max: 2 ** 40 });
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new LipkitError('options.onProgress', 'must be a function');
   checkInputs(model, inputs);
 
-  const f = (x: tf.Tensor): tf.Tensor2D => tf.tidy(() => {
-    const y = model.apply(x, { training: false }) as tf.Tensor;
-    return tf.reshape(y, [y.shape[0], -1]) as tf.Tensor2D;
-  });
+  const clock = new BudgetClock(budgetSeconds, onProgress);
+  const shape = inputs.shape.slice(1);
+  const f = modelFunction(model, shape, chunkBytes);
   const n = inputs.shape[0];
-  const { norms, directions } = jacobianNorms(f, inputs);
-  let best = 0;
-  for (const s of norms) best = Math.max(best, s);
-  let method = `max Jacobian spectral norm at ${n} inputs`;
+  const d = f.d;
+  const x = inputs.dataSync() as Float32Array;
+  const work = { points: 0, iterations: 0, quotientEvaluations: 0, rejectedPairs: 0, ascentSteps: 0, seconds: 0, stoppedByBudget: false };
+  let best: QuotientPair | null = null;
+  const perPoint = new Float64Array(n);
+  const perPointRadius = new Float64Array(n);
+  const record = (q: Quotients, index: (i: number) => number): void => {
+    work.quotientEvaluations += q.quotient.length;
+    work.rejectedPairs += q.rejected;
+    for (let i = 0; i < q.quotient.length; i++) {
+      const e = index(i);
+      if (q.quotient[i] > perPoint[e]) { perPoint[e] = q.quotient[i]; perPointRadius[e] = q.distance[i]; }
+      if (q.quotient[i] > (best?.quotient ?? 0)) {
+        best = { input: e, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i] };
+      }
+    }
+  };
 
-  if (steps > 0) {
-    const order = Array.from(norms.keys()).sort((a, b) => norms[b] - norms[a]).slice(0, Math.min(candidates, n));
-    const refined = ascend(f, inputs, order, directions, { steps, stepSize, seed });
-    if (refined > best) best = refined;
-    method += `, refined by ${steps} steps of difference-quotient ascent at ${order.length} inputs`;
+  // 1. Directions.
+  const exact = usesExactJacobian(f);
+  const norms = new Float32Array(n).fill(NaN);
+  const directions = new Float32Array(n * d);
+  const chunk = exact ? Math.max(1, Math.floor(f.chunk / 2)) : f.chunk;
+  const totalUnits = exact ? n : n * iterations;
+  let units = 0;
+  let reached = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const c = Math.min(chunk, n - start);
+    const xc = x.subarray(start * d, (start + c) * d);
+    const dir = exact ? exactDirections(f, xc, c) : powerDirections(f, xc, c, {
+      iterations, seed: seed + start,
+      stop: () => clock.spent(DIRECTIONS_SHARE * (start + c) / n),
+      onQuotients: (q) => record(q, (i) => start + i),
+      onIteration: () => clock.progress('directions', ++units, totalUnits),
+    });
+    if (exact) clock.progress('directions', units += c, totalUnits);
+    normalizeRows(dir.directions, d, seed + start);
+    directions.set(dir.directions, start * d);
+    norms.set(dir.norms, start);
+    work.iterations += dir.iterations * c;
+    reached = start + c;
+    if (clock.spent(DIRECTIONS_SHARE)) break;
   }
-  return { lowerBound: best, jacobianNorms: norms, method };
+  work.points = reached;
+
+  // 2. Realized quotients along the directions, both signs, at each radius.
+  const pairs = RADII.length * 2;
+  for (let p = 0; p < pairs; p++) {
+    const r = RADII[p >> 1] * (p % 2 === 0 ? 1 : -1);
+    const ys = new Float32Array(reached * d);
+    for (let e = 0; e < reached; e++) {
+      const base = baseScale(x, e, d);
+      for (let j = e * d; j < (e + 1) * d; j++) ys[j] = x[j] + r * base * directions[j];
+    }
+    record(realizedQuotients(f, x.subarray(0, reached * d), ys), (i) => i);
+    clock.progress('quotients', p + 1, pairs);
+    if (p % 2 === 1 && clock.spent(QUOTIENTS_SHARE)) break;
+  }
+
+  // 3. Ascent from the best inputs.
+  if (steps > 0 && !clock.spent()) {
+    const order = Array.from({ length: reached }, (_, i) => i).sort((a, b) => perPoint[b] - perPoint[a]).slice(0, candidates);
+    const k = order.length;
+    const x0 = new Float32Array(k * d);
+    const dirs = new Float32Array(k * d);
+    const radius = new Float64Array(k);
+    order.forEach((o, i) => {
+      x0.set(x.subarray(o * d, (o + 1) * d), i * d);
+      dirs.set(directions.subarray(o * d, (o + 1) * d), i * d);
+      radius[i] = perPointRadius[o] > 0 ? perPointRadius[o] : RADII[0] * baseScale(x, o, d);
+    });
+    work.ascentSteps = quotientAscent(f, x0, dirs, radius, {
+      steps, stepSize, seed,
+      stop: () => clock.spent(),
+      onQuotients: (q) => record(q, (i) => order[i]),
+      onStep: (done) => clock.progress('ascent', done, steps),
+    });
+  }
+  work.seconds = clock.elapsed();
+  work.stoppedByBudget = clock.stopped;
+  const found = best as QuotientPair | null;
+  const method = `largest realized difference quotient over ${work.quotientEvaluations} pairs: `
+    + `${exact ? 'exact TF.js Jacobian' : `${iterations} power iterations (JVP by forward difference, VJP)`} directions at ${reached} of ${n} inputs, `
+    + `radii ${RADII.join(', ')} of ||x||, ${work.ascentSteps} ascent steps at ${Math.min(candidates, reached)} inputs`
+    + `${work.stoppedByBudget ? `; stopped by the ${budgetSeconds} s budget` : ''}`;
+  return { lowerBound: found?.quotient ?? 0, jacobianNorms: norms, best: found, method, work };
+}
+
+/** max(||x_e||, 1e-3 sqrt(d)): the scale of input e that probe radii are relative to. */
+function baseScale(x: Float32Array, e: number, d: number): number {
+  let s = 0;
+  for (let j = e * d; j < (e + 1) * d; j++) s += x[j] * x[j];
+  return Math.max(Math.sqrt(s), 1e-3 * Math.sqrt(d));
 }
 
 function checkInputs(model: tfl.LayersModel, inputs: tf.Tensor): void {
   if (!(inputs instanceof tf.Tensor)) throw new LipkitError('inputs', 'must be a tf.Tensor with a batch axis');
   if (model.inputs.length !== 1) throw new LipkitError('model', 'must have a single input');
+  if (model.outputs.length !== 1) throw new LipkitError('model', 'must have a single output');
+  const indexLayer = indexInputLayer(model);
+  if (indexLayer) throw new LipkitError('model', `reads integer indices (Embedding layer '${indexLayer}'): difference quotients in input space are not defined`);
   const expected = model.inputs[0].shape;
   if (inputs.rank !== expected.length) {
     throw new LipkitError('inputs', `must have rank ${expected.length} (batch first), got shape [${inputs.shape.join(', ')}]`);
   }
-  expected.forEach((d, i) => {
-    if (i > 0 && d !== null && d !== inputs.shape[i]) {
+  expected.forEach((dim, i) => {
+    if (i > 0 && dim !== null && dim !== inputs.shape[i]) {
       throw new LipkitError('inputs', `shape [${inputs.shape.join(', ')}] does not match the model's input [${expected.join(', ')}]`);
     }
   });
   if (inputs.shape[0] === 0) throw new LipkitError('inputs', 'must hold at least one example');
   if (inputs.dtype !== 'float32') throw new LipkitError('inputs', `must be float32, got ${inputs.dtype}`);
   checkFiniteTensor('inputs', inputs);
-}
-
-/** Per-example Jacobian spectral norms and top right singular vectors (flattened input space). */
-function jacobianNorms(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor): { norms: Float32Array; directions: Float32Array[] } {
-  const n = x.shape[0];
-  const d = x.size / n;
-  const m = tf.tidy(() => f(tf.slice(x, 0, 1)).shape[1]);
-  const norms = new Float32Array(n);
-  const directions: Float32Array[] = [];
-  if (m <= FULL_JACOBIAN_MAX_OUTPUTS) {
-    // rows[j] holds d f_j / dx for every example at once (examples are independent in inference).
-    const rows: Float32Array[] = [];
-    for (let j = 0; j < m; j++) {
-      rows.push(readValues(() => tf.grad((z: tf.Tensor) => tf.sum(tf.slice(f(z), [0, j], [-1, 1])))(x)));
-    }
-    for (let e = 0; e < n; e++) {
-      const jac: number[][] = rows.map((r) => Array.from(r.subarray(e * d, (e + 1) * d)));
-      norms[e] = exactSingularValues(jac)[0];
-      directions.push(topRightVector(jac, d));
-    }
-    return { norms, directions };
-  }
-  // Power iteration on J^T J per example, with J v by double backpropagation.
-  let v = tf.tidy(() => normalizeRows(tf.reshape(seededNormal([n, d], 7), [n, d]) as tf.Tensor2D));
-  let sigma: tf.Tensor1D = tf.zeros([n]);
-  for (let it = 0; it < 30; it++) {
-    const next = tf.tidy(() => {
-      const jv = jvp(f, x, v);
-      const jtjv = tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), jv)))(x), [n, d]) as tf.Tensor2D;
-      return { s: tf.norm(jv, 'euclidean', 1) as tf.Tensor1D, v: normalizeRows(jtjv) };
-    });
-    v.dispose(); sigma.dispose();
-    v = next.v; sigma = next.s;
-  }
-  norms.set(sigma.dataSync());
-  const vs = v.dataSync() as Float32Array;
-  for (let e = 0; e < n; e++) directions.push(vs.slice(e * d, (e + 1) * d));
-  v.dispose(); sigma.dispose();
-  return { norms, directions };
-}
-
-/** J v per example via the double-VJP trick: J v = d/du <J^T u, v>. */
-function jvp(f: (x: tf.Tensor) => tf.Tensor2D, x: tf.Tensor, v: tf.Tensor2D): tf.Tensor2D {
-  const m = f(tf.slice(x, 0, 1)).shape[1];
-  const u0 = tf.zeros([x.shape[0], m]);
-  const vjp = (u: tf.Tensor): tf.Tensor => tf.reshape(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), u)))(x), v.shape);
-  return tf.grad((u: tf.Tensor) => tf.sum(tf.mul(vjp(u), v)))(u0) as tf.Tensor2D;
-}
-
-function normalizeRows(t: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-30)) as tf.Tensor2D);
-}
-
-/** Top right singular vector of a small dense Jacobian by power iteration in float64. */
-function topRightVector(jac: number[][], d: number): Float32Array {
-  let v = new Float64Array(d).fill(1 / Math.sqrt(d));
-  for (let it = 0; it < 50; it++) {
-    const jv = jac.map((row) => row.reduce((a, r, i) => a + r * v[i], 0));
-    const next = new Float64Array(d);
-    jac.forEach((row, j) => { for (let i = 0; i < d; i++) next[i] += row[i] * jv[j]; });
-    const nrm = Math.hypot(...next);
-    if (nrm === 0) break;
-    v = next.map((a) => a / nrm);
-  }
-  return Float32Array.from(v);
-}
-
-/**
- * Gradient ascent on pairs (x, x + d), ||d|| fixed to a probe radius r, maximizing
- * ||f(x + d) - f(x)||^2 / r^2. Returns the largest quotient seen (each one is a valid lower bound).
- */
-function ascend(
-  f: (x: tf.Tensor) => tf.Tensor2D, inputs: tf.Tensor, order: number[], directions: Float32Array[],
-  { steps, stepSize, seed }: { steps: number; stepSize: number; seed: number },
-): number {
-  const k = order.length;
-  const shape = inputs.shape.slice(1);
-  const d = shape.reduce((a, b) => a * b, 1);
-  return tf.tidy(() => {
-    const idx = tf.tensor1d(order, 'int32');
-    let x = tf.reshape(tf.gather(inputs, idx), [k, d]) as tf.Tensor2D;
-    const scale = Math.max(tf.sqrt(tf.mean(tf.square(x))).dataSync()[0], 1e-3);
-    const r = 0.05 * scale * Math.sqrt(d);
-    const dir = tf.tensor2d(order.map((o) => Array.from(directions[o])), [k, d]);
-    const noise = seededNormal([k, d], seed, 1e-3);
-    let delta = tf.mul(normalizeRows(tf.add(dir, noise)), r) as tf.Tensor2D;
-    const quotient = (xx: tf.Tensor2D, dd: tf.Tensor2D): tf.Tensor1D => {
-      const both = f(tf.reshape(tf.concat([xx, tf.add(xx, dd)], 0), [2 * k, ...shape]));
-      const diff = tf.sub(tf.slice(both, [k, 0], [k, -1]), tf.slice(both, [0, 0], [k, -1]));
-      return tf.div(tf.sum(tf.square(diff), 1), tf.sum(tf.square(dd), 1)) as tf.Tensor1D;
-    };
-    let best = 0;
-    for (let s = 0; s <= steps; s++) {
-      const q = quotient(x, delta);
-      best = Math.max(best, Math.sqrt(tf.max(q).dataSync()[0]));
-      if (s === steps) break;
-      const grads = tf.grads((xx: tf.Tensor, dd: tf.Tensor) => tf.sum(quotient(xx as tf.Tensor2D, dd as tf.Tensor2D)))([x, delta]);
-      x = tf.add(x, tf.mul(normalizeRows(grads[0] as tf.Tensor2D), stepSize * r)) as tf.Tensor2D;
-      delta = tf.mul(normalizeRows(tf.add(delta, tf.mul(normalizeRows(grads[1] as tf.Tensor2D), stepSize * r)) as tf.Tensor2D), r) as tf.Tensor2D;
-    }
-    return best;
-  });
 }
