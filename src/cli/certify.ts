@@ -6,7 +6,9 @@ import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
 import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
 import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
+import { indexInputLayer } from '../estimate/lower/indexInputs.js';
 import { loadModel } from './loadModel.js';
+import { outputsFinite } from './modelFiles/checkModelWeights.js';
 import { readInputData } from './readInputData.js';
 import { certifyLocal, type LocalCertifyReport } from './certifyLocal.js';
 
@@ -76,15 +78,26 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
     const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported }));
     const notes = [...bound.notes];
     let certified = bound.certified;
+    if (!Number.isFinite(bound.upperBound)) {
+      certified = false;
+      notes.push(`the upper bound is ${bound.upperBound}: NOT certified`);
+    }
     let lower: number | null = null;
     let soundness: CertifyReport['soundness'] = null;
     if (lowerBound) {
-      const probe = await probeInputs(model, { inputShape, data, samples, seed });
+      const indexLayer = indexInputLayer(model);
+      const probe: Probe = indexLayer
+        ? { inputs: null, reason: `the model reads integer indices (Embedding layer '${indexLayer}'): no difference quotients in input space` }
+        : await probeInputs(model, { inputShape, data, samples, seed });
       if (probe.inputs === null) {
         notes.push(`no lower bound: ${probe.reason}`);
       } else {
         try {
           const inputs = probe.inputs;
+          if (!outputsFinite(model, inputs)) { // issue 9: no bound holds for NaN / Infinity outputs
+            certified = false;
+            notes.push(`the model's outputs are not finite (NaN or Infinity in TF.js's float32 forward pass) at the ${probe.source}: NOT certified`);
+          }
           const result = asFlagError(() => lipschitzLowerBound(model, inputs, { steps, seed }));
           lower = result.lowerBound;
           notes.push(`lower bound: ${result.method} (${probe.source})`);
