@@ -68,3 +68,18 @@ export function checkHasLayers(model: tfl.LayersModel, file: string): void {
     throw new LipkitError(file, 'the model has no layers besides its inputs (an empty model or the identity map): nothing to certify');
   }
 }
+
+/**
+ * True when every output of `model` at `inputs` is finite in TF.js's float32 forward pass.
+ * Finite weights can still overflow (weights near 1e30 in two layers give Infinity and then
+ * NaN); no bound holds for the map TF.js computes then. Leaves no tensors behind.
+ */
+export function outputsFinite(model: tfl.LayersModel, inputs: tf.Tensor): boolean {
+  const outs = model.predict(inputs);
+  const list = Array.isArray(outs) ? outs : [outs];
+  try {
+    return list.every((o) => (o.dataSync() as Float32Array).every((v) => Number.isFinite(v)));
+  } finally {
+    for (const o of list) o.dispose();
+  }
+}
