@@ -29,9 +29,14 @@ class Draw {
  */
 export function randomModel(seed: number, family?: Family): RandomModel {
   // Some draws crop or pool a feature map down to zero size (TF.js then computes on empty tensors,
-  // wasm's global max pooling returns uninitialized memory): redraw those.
+  // wasm's global max pooling returns uninitialized memory) or do not fit at all: redraw those.
   for (let attempt = 0; ; attempt++) {
-    const rm = drawModel(attempt === 0 ? seed : seed + attempt * 1_000_003, family);
+    let rm: RandomModel;
+    try {
+      rm = drawModel(attempt === 0 ? seed : seed + attempt * 1_000_003, family);
+    } catch {
+      continue; // a draw whose shapes do not fit (e.g. a 'valid' kernel larger than the map)
+    }
     const empty = rm.model.layers.some((l) => {
       const shapes = (Array.isArray(l.outputShape[0]) ? l.outputShape : [l.outputShape]) as (number | null)[][];
       return shapes.some((s) => s.some((v) => v === 0));
@@ -84,8 +89,16 @@ function drawModel(seed: number, family?: Family): RandomModel {
   };
   const seq = (inputShape: number[], layers: tfl.layers.Layer[]): RandomModel => {
     const model = tfl.sequential();
-    model.add(tfl.layers.inputLayer({ inputShape }));
-    for (const l of layers) model.add(l);
+    try {
+      model.add(tfl.layers.inputLayer({ inputShape }));
+      for (const l of layers) model.add(l);
+    } catch (e) {
+      model.dispose();
+      for (const l of layers) {
+        try { l.dispose(); } catch { /* not built, or disposed with the model */ }
+      }
+      throw e;
+    }
     return { model, inputShape, family: fam, description: desc };
   };
 
