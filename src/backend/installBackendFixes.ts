@@ -12,6 +12,9 @@ import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from './wa
 import { installWasmUnsortedSegmentSum, uninstallWasmUnsortedSegmentSum } from './wasmUnsortedSegmentSum.js';
 import { installTileGradient, uninstallTileGradient } from './tileGradient.js';
 import { installLayerVariableWrite, uninstallLayerVariableWrite } from './layerVariableWrite.js';
+import { installDilatedConvGradients, uninstallDilatedConvGradients } from './dilatedConvGradients.js';
+import { installWasmDepthwiseConvBackprop, uninstallWasmDepthwiseConvBackprop } from './wasmDepthwiseConvBackprop.js';
+import { installLayerCallFixes, uninstallLayerCallFixes } from './layerCallFixes.js';
 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
@@ -25,7 +28,10 @@ import { installLayerVariableWrite, uninstallLayerVariableWrite } from './layerV
  * convolution with the flipped kernel), and a Tile gradient of one reshape and one sum
  * instead of one slice and one add per tile (tfjs-layers' LayerNormalization tiles its gain
  * and bias to the full input shape), and a LayerVariable.write that disposes the constrained
- * copy it assigns (tfjs-layers leaks one tensor per constrained weight on every load). Idempotent (each fix checks what is registered); called
+ * copy it assigns (tfjs-layers leaks one tensor per constrained weight on every load), gradients of
+ * dilated convolutions (Conv2D, DepthwiseConv2dNative; dilated Conv2D layers run unfused), the wasm
+ * DepthwiseConv2dNativeBackpropInput/Filter kernels, and BatchNormalization with center or scale false
+ * computed with differentiable ops in inference (TF.js's gradient fails on the missing input). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -38,6 +44,9 @@ export function installBackendFixes(): void {
   installWasmConv2DBackpropInput();
   installTileGradient();
   installLayerVariableWrite();
+  installDilatedConvGradients();
+  installWasmDepthwiseConvBackprop();
+  installLayerCallFixes();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -51,4 +60,7 @@ export function uninstallBackendFixes(): void {
   uninstallWasmConv2DBackpropInput();
   uninstallTileGradient();
   uninstallLayerVariableWrite();
+  uninstallDilatedConvGradients();
+  uninstallWasmDepthwiseConvBackprop();
+  uninstallLayerCallFixes();
 }

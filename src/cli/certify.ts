@@ -6,6 +6,7 @@ import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
 import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
 import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
+import { indexInputLayer } from '../estimate/lower/indexInputs.js';
 import { loadModel } from './loadModel.js';
 import { readInputData } from './readInputData.js';
 import { certifyLocal, type LocalCertifyReport } from './certifyLocal.js';
@@ -83,7 +84,10 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
     let lower: number | null = null;
     let soundness: CertifyReport['soundness'] = null;
     if (lowerBound) {
-      const probe = await probeInputs(model, { inputShape, data, samples, seed });
+      const indexLayer = indexInputLayer(model);
+      const probe: Probe = indexLayer
+        ? { inputs: null, reason: `the model reads integer indices (Embedding layer '${indexLayer}'): no difference quotients in input space` }
+        : await probeInputs(model, { inputShape, data, samples, seed });
       if (probe.inputs === null) {
         notes.push(`no lower bound: ${probe.reason}`);
       } else {

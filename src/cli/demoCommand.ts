@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -21,6 +21,13 @@ import { parseIntegerFlag } from './parseFlags.js';
 import { stageProgress } from './studyProgress.js';
 import { claimsTable } from './claimsTable.js';
 import type { CliIO } from './runCli.js';
+
+/** What the tour hands to the report: every part's output, the saved model's files, the certify command. */
+interface DemoOutputs {
+  list: StudyOutput[];
+  extraFiles: { path: string; content: Uint8Array }[];
+  command: string;
+}
 
 interface DemoFlags {
   out: string;
@@ -58,6 +65,32 @@ async function stage<T>(name: string, io: CliIO, enabled: boolean, run: (tick: (
   return run(progress.tick).finally(progress.stop);
 }
 
+/** The tour itself, saving the certified model into `temp` (a folder the caller owns and removes). */
+async function runTour(temp: string, { io, flags, mode, seed }: { io: CliIO; flags: DemoFlags; mode: 'smoke' | 'quick'; seed: number }): Promise<DemoOutputs> {
+  const modelPath = join(temp, 'model.json');
+  let saved = false;
+  const moons = await stage('two-moons', io, flags.progress, (tick) => runTwoMoons({
+    mode, seed, onProgress: tick,
+    onModel: async (arm, model) => {
+      if (!saved && arm === CERTIFIED_ARM) { await model.save(fileIOHandler(modelPath)); saved = true; }
+    },
+  }));
+  const bias = await stage('spectral-bias', io, flags.progress, (tick) => runSpectralBias({ mode, seed, onProgress: tick }));
+  const enforced = await stage('enforced-lipschitz', io, flags.progress, (tick) => runEnforcedLipschitz({ mode, seed, onProgress: tick }));
+  const continuity = await stage('continuity', io, flags.progress, (tick) => runContinuity({ mode, seed, plan: demoContinuityPlan(seed, mode === 'smoke'), onProgress: tick }));
+  if (!saved) throw new Error(`the two-moons study trained no '${CERTIFIED_ARM}' model`);
+  const { test } = moonsSplit({ seed, test: 256 });
+  const inputs = Array.from({ length: test.count }, (_, i) => [test.points[2 * i], test.points[2 * i + 1]]);
+  writeFileSync(join(temp, 'inputs.json'), JSON.stringify({ inputs }));
+  const t0 = performance.now();
+  const report = await certify(modelPath, { data: join(temp, 'inputs.json') });
+  const shown = join(flags.out, MODEL_DIR);
+  const command = `lipkit certify ${join(shown, 'model.json')} --data ${join(shown, 'inputs.json')}`;
+  const cert = certifyOutput({ ...report, model: join(shown, 'model.json') }, { command, mode, seconds: (performance.now() - t0) / 1000 });
+  const extraFiles = readdirSync(temp).map((f) => ({ path: `${MODEL_DIR}/${f}`, content: readFileSync(join(temp, f)) }));
+  return { list: [moons, bias, enforced, continuity, cert], extraFiles, command };
+}
+
 /**
  * `lipkit demo [--out DIR]`: the guided tour (a few minutes on 2 cores, no arguments needed):
  * the two-moons study (quick), the spectral-bias study (quick), the enforced-lipschitz study
@@ -80,31 +113,15 @@ export function demoCommand(io: CliIO): Command {
       await setBackend();
       const start = performance.now();
       const mode = flags.smoke === true ? 'smoke' : 'quick';
+      // The saved model goes through a temporary folder of this process; it is removed when the demo
+      // ends, whatever the way: success, error (finally) or SIGINT/SIGTERM/SIGHUP (withCleanupOnInterrupt).
       const temp = mkdtempSync(join(tmpdir(), 'lipkit-demo-'));
-      const outputs = await withCleanupOnInterrupt(temp, async () => {
-        const modelPath = join(temp, 'model.json');
-        let saved = false;
-        const moons = await stage('two-moons', io, flags.progress, (tick) => runTwoMoons({
-          mode, seed, onProgress: tick,
-          onModel: async (arm, model) => {
-            if (!saved && arm === CERTIFIED_ARM) { await model.save(fileIOHandler(modelPath)); saved = true; }
-          },
-        }));
-        const bias = await stage('spectral-bias', io, flags.progress, (tick) => runSpectralBias({ mode, seed, onProgress: tick }));
-        const enforced = await stage('enforced-lipschitz', io, flags.progress, (tick) => runEnforcedLipschitz({ mode, seed, onProgress: tick }));
-        const continuity = await stage('continuity', io, flags.progress, (tick) => runContinuity({ mode, seed, plan: demoContinuityPlan(seed, mode === 'smoke'), onProgress: tick }));
-        if (!saved) throw new Error(`the two-moons study trained no '${CERTIFIED_ARM}' model`);
-        const { test } = moonsSplit({ seed, test: 256 });
-        const inputs = Array.from({ length: test.count }, (_, i) => [test.points[2 * i], test.points[2 * i + 1]]);
-        writeFileSync(join(temp, 'inputs.json'), JSON.stringify({ inputs }));
-        const t0 = performance.now();
-        const report = await certify(modelPath, { data: join(temp, 'inputs.json') });
-        const shown = join(flags.out, MODEL_DIR);
-        const command = `lipkit certify ${join(shown, 'model.json')} --data ${join(shown, 'inputs.json')}`;
-        const cert = certifyOutput({ ...report, model: join(shown, 'model.json') }, { command, mode, seconds: (performance.now() - t0) / 1000 });
-        const extraFiles = readdirSync(temp).map((f) => ({ path: `${MODEL_DIR}/${f}`, content: readFileSync(join(temp, f)) }));
-        return { list: [moons, bias, enforced, continuity, cert], extraFiles, command };
-      });
+      let outputs: DemoOutputs;
+      try {
+        outputs = await withCleanupOnInterrupt(temp, () => runTour(temp, { io, flags, mode, seed }));
+      } finally {
+        rmSync(temp, { recursive: true, force: true });
+      }
       const written = await writeStudyFiles(outputs.list, flags.out, { report: true, title: 'lipkit demo', intro: INTRO, extraFiles: outputs.extraFiles });
       io.stdout(summaryTable(outputs.list));
       io.stdout(claimsTable(outputs.list));

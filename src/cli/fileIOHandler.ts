@@ -2,19 +2,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
-
-/** Bytes per stored element, by weight dtype (or by quantization dtype when quantized). */
-const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
-  float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2,
-};
-
-const WEIGHT_DTYPES: readonly string[] = ['float32', 'int32', 'bool'];
-const QUANTIZATION_DTYPES: readonly string[] = ['uint8', 'uint16', 'float16'];
-
-/** Largest element count accepted for one weight (2^30, i.e. 4 GiB of float32). */
-const MAX_WEIGHT_ELEMENTS = 2 ** 30;
-/** Largest rank accepted for one weight. */
-const MAX_WEIGHT_RANK = 8;
+import { checkTopology } from './modelFiles/checkTopology.js';
+import { openRegularFile, readExactly, readRegularFile, type OpenRegularFile, type RegularFileRef } from './modelFiles/readRegularFile.js';
+import { resolveInside } from './modelFiles/resolveInside.js';
+import { checkManifest, weightBytes } from './modelFiles/weightManifest.js';
 
 /** The file name `save()` writes the weights to, next to model.json. */
 export const WEIGHTS_FILE_NAME = 'weights.bin';
@@ -24,14 +15,19 @@ export const WEIGHTS_FILE_NAME = 'weights.bin';
  * file system (Node only; tfjs-node, which provides `file://` handlers, cannot be installed
  * here): `model.json` (topology + weights manifest) and binary weight files next to it.
  *
- * `load()` reads model.json, reads every weight file listed in its `weightsManifest`
- * (paths relative to model.json's folder), checks that the files' total size equals the
- * manifest's (sum over weights of prod(shape) * bytes per dtype, quantization honoured) and
- * concatenates them. `save()` writes `model.json` and one `weights.bin`, so the result loads
- * with `tf.loadLayersModel` in the browser (over http) and in tfjs-node (`file://`).
- *
- * Errors are `LipkitError`s naming the offending file (missing, unreadable, corrupt JSON),
- * or `weights` (size mismatch, unsupported dtype, absurd shape).
+ * `load()` trusts nothing in the files it reads. model.json must be a regular file of at most
+ * 64 MiB whose topology passes `checkTopology` (bounded nesting, feed-forward functional
+ * graphs: a cycle would make TF.js spin). Every weight path of the manifest (`checkManifest`)
+ * is resolved, symbolic links included, inside the real folder of model.json, and refused
+ * otherwise (absolute paths, `..`, links out) before anything outside is opened; each weight
+ * file must be a regular file (a FIFO, a device such as /dev/zero, a directory is refused
+ * without being read); each manifest group's files must together hold exactly the bytes its
+ * weights need (prod(shape) times the bytes of the dtype, or of the quantization dtype for
+ * uint8 / uint16 / float16 weights, which TF.js dequantizes on decoding), compared with the
+ * files' sizes before reading, and then exactly those bytes are read. Errors are
+ * `LipkitError`s whose argument is `modelJsonPath`, naming the field; they state sizes only of
+ * files inside the folder. `save()` writes `model.json` and one `weights.bin`, so the result
+ * loads with `tf.loadLayersModel` in the browser (over http) and in tfjs-node (`file://`).
  *
  * @example
  * const model = await tfl.loadLayersModel(fileIOHandler('examples/models/mlp/model.json'));
@@ -47,22 +43,16 @@ export function fileIOHandler(modelJsonPath: string): tf.io.IOHandler {
   };
 }
 
-async function readFileOrThrow(file: string, what: string): Promise<Buffer> {
-  try {
-    return await fs.readFile(file);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ENOENT') throw new LipkitError(file, `${what} not found`);
-    if (code === 'EISDIR') throw new LipkitError(file, `${what} is a directory, expected a file`);
-    throw new LipkitError(file, `cannot read ${what} (${code ?? (e as Error).message})`);
-  }
-}
+/** Largest model.json accepted (topologies of real models are far smaller). */
+export const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+/** Largest total of weight bytes accepted (one ArrayBuffer must hold them). */
+export const MAX_WEIGHT_BYTES = 2 ** 31;
 
-async function loadArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
-  const text = (await readFileOrThrow(modelJsonPath, 'model.json')).toString('utf8');
+async function parseModelJson(modelJsonPath: string): Promise<Partial<tf.io.ModelJSON>> {
+  const bytes = await readRegularFile({ path: modelJsonPath, argument: modelJsonPath, label: 'model.json' }, MAX_MODEL_JSON_BYTES);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (e) {
     throw new LipkitError(modelJsonPath, `corrupt JSON (${(e as Error).message})`);
   }
@@ -73,27 +63,58 @@ async function loadArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifact
   if (modelJSON.modelTopology === null || typeof modelJSON.modelTopology !== 'object') {
     throw new LipkitError(modelJsonPath, 'has no modelTopology object; is this a TF.js model.json?');
   }
-  const manifest = checkManifest(modelJsonPath, modelJSON.weightsManifest ?? []);
-  const dir = path.dirname(modelJsonPath);
+  checkTopology(modelJsonPath, modelJSON.modelTopology);
+  return modelJSON;
+}
 
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: ArrayBuffer[] = [];
-  const files: string[] = [];
-  for (const group of manifest) {
-    for (const p of group.paths) {
-      const file = path.resolve(dir, p);
-      const buf = await readFileOrThrow(file, `weights file (listed in ${path.basename(modelJsonPath)})`);
-      buffers.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
-      files.push(p);
+/**
+ * Reads the weight files of one manifest group: every path resolved inside `root`
+ * (`resolveInside`), every file opened only if regular (`openRegularFile`), their sizes
+ * (fstat) compared with the group's expected bytes before anything is read, then exactly
+ * those bytes read.
+ */
+async function readGroup(modelJsonPath: string, root: string, group: tf.io.WeightsManifestConfig[number], g: number): Promise<Uint8Array[]> {
+  const opened: { file: OpenRegularFile; ref: RegularFileRef }[] = [];
+  try {
+    for (const [i, p] of group.paths.entries()) {
+      const label = `weightsManifest[${g}].paths[${i}] (${JSON.stringify(p)})`;
+      const real = await resolveInside(root, p, modelJsonPath, label);
+      const ref = { path: real, argument: modelJsonPath, label };
+      opened.push({ file: await openRegularFile(ref), ref });
     }
-    specs.push(...group.weights);
+    const expected = group.weights.reduce((acc, s) => acc + weightBytes(s), 0);
+    const actual = opened.reduce((acc, o) => acc + o.file.size, 0);
+    if (expected !== actual) {
+      throw new LipkitError(modelJsonPath, `weightsManifest[${g}] describes ${expected} bytes of weights `
+        + `but ${opened.length === 0 ? 'lists no file' : `its files (${group.paths.join(', ')}) hold ${actual} bytes${actual < expected ? ' (truncated?)' : ''}`}`);
+    }
+    const parts: Uint8Array[] = [];
+    for (const o of opened) parts.push(await readExactly(o.file, o.file.size, o.ref));
+    return parts;
+  } finally {
+    for (const o of opened) await o.file.handle.close();
   }
-  const expected = specs.reduce((acc, s) => acc + weightBytes(s), 0);
-  const actual = buffers.reduce((acc, b) => acc + b.byteLength, 0);
-  if (expected !== actual) {
-    throw new LipkitError('weights', `the manifest of ${modelJsonPath} describes ${expected} bytes of weights `
-      + `but ${files.length === 0 ? 'no file is listed' : `the files (${files.join(', ')}) hold ${actual} bytes`}`
-      + `${actual < expected ? ' (truncated?)' : ''}`);
+}
+
+async function loadArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifacts> {
+  const modelJSON = await parseModelJson(modelJsonPath);
+  const manifest = checkManifest(modelJsonPath, modelJSON.weightsManifest ?? []);
+  const specs = manifest.flatMap((group) => group.weights);
+  const total = specs.reduce((acc, s) => acc + weightBytes(s), 0);
+  if (total > MAX_WEIGHT_BYTES) throw new LipkitError(modelJsonPath, `weightsManifest describes ${total} bytes of weights, more than the ${MAX_WEIGHT_BYTES} lipkit loads`);
+  let root: string;
+  try {
+    root = await fs.realpath(path.dirname(modelJsonPath));
+  } catch (e) {
+    throw new LipkitError(modelJsonPath, `cannot resolve the model's folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const weightData = new Uint8Array(total);
+  let offset = 0;
+  for (const [g, group] of manifest.entries()) {
+    for (const part of await readGroup(modelJsonPath, root, group, g)) {
+      weightData.set(part, offset);
+      offset += part.byteLength;
+    }
   }
 
   const artifacts: tf.io.ModelArtifacts = {
@@ -102,7 +123,7 @@ async function loadArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifact
     generatedBy: modelJSON.generatedBy,
     convertedBy: modelJSON.convertedBy,
     weightSpecs: specs,
-    weightData: tf.io.concatenateArrayBuffers(buffers),
+    weightData: weightData.buffer,
   };
   if (modelJSON.trainingConfig !== undefined) artifacts.trainingConfig = modelJSON.trainingConfig;
   if (modelJSON.signature !== undefined) artifacts.signature = modelJSON.signature;
@@ -110,52 +131,6 @@ async function loadArtifacts(modelJsonPath: string): Promise<tf.io.ModelArtifact
   if (modelJSON.modelInitializer !== undefined) artifacts.modelInitializer = modelJSON.modelInitializer;
   if (modelJSON.initializerSignature !== undefined) artifacts.initializerSignature = modelJSON.initializerSignature;
   return artifacts;
-}
-
-function checkManifest(modelJsonPath: string, manifest: unknown): tf.io.WeightsManifestConfig {
-  const where = `${modelJsonPath}: weightsManifest`;
-  if (!Array.isArray(manifest)) throw new LipkitError('weights', `${where} must be an array of groups`);
-  manifest.forEach((group: unknown, g) => {
-    const gr = group as Partial<tf.io.WeightsManifestConfig[number]> | null;
-    if (gr === null || typeof gr !== 'object' || !Array.isArray(gr.paths) || !Array.isArray(gr.weights)) {
-      throw new LipkitError('weights', `${where}[${g}] must be an object with "paths" and "weights" arrays`);
-    }
-    gr.paths.forEach((p: unknown, i) => {
-      if (typeof p !== 'string' || p === '') throw new LipkitError('weights', `${where}[${g}].paths[${i}] must be a non-empty string`);
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) throw new LipkitError('weights', `${where}[${g}].paths[${i}] is a URL (${p}); only local relative paths are read`);
-    });
-    gr.weights.forEach((w: unknown, i) => checkWeightSpec(`${where}[${g}].weights[${i}]`, w));
-  });
-  return manifest as tf.io.WeightsManifestConfig;
-}
-
-function checkWeightSpec(where: string, w: unknown): void {
-  const spec = w as Partial<tf.io.WeightsManifestEntry> | null;
-  if (spec === null || typeof spec !== 'object' || typeof spec.name !== 'string') {
-    throw new LipkitError('weights', `${where} must be an object with a string "name"`);
-  }
-  const label = `${where} ('${spec.name}')`;
-  if (!Array.isArray(spec.shape) || spec.shape.length > MAX_WEIGHT_RANK
-    || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new LipkitError('weights', `${label} has an invalid shape ${JSON.stringify(spec.shape)}; expected up to ${MAX_WEIGHT_RANK} non-negative integers`);
-  }
-  const elements = spec.shape.reduce((a, b) => a * b, 1);
-  if (elements > MAX_WEIGHT_ELEMENTS) {
-    throw new LipkitError('weights', `${label} has an absurd shape [${spec.shape.join(', ')}] (${elements} elements, limit ${MAX_WEIGHT_ELEMENTS})`);
-  }
-  if (typeof spec.dtype !== 'string' || !WEIGHT_DTYPES.includes(spec.dtype)) {
-    throw new LipkitError('weights', `${label} has unsupported dtype ${JSON.stringify(spec.dtype)}; supported: ${WEIGHT_DTYPES.join(', ')}`);
-  }
-  const q = spec.quantization;
-  if (q !== undefined && (q === null || typeof q !== 'object' || !QUANTIZATION_DTYPES.includes(q.dtype))) {
-    throw new LipkitError('weights', `${label} has unsupported quantization ${JSON.stringify(q)}; supported dtypes: ${QUANTIZATION_DTYPES.join(', ')}`);
-  }
-}
-
-/** Stored bytes of one weight: prod(shape) * bytes per (quantized) element. */
-function weightBytes(spec: tf.io.WeightsManifestEntry): number {
-  const stored = spec.quantization?.dtype ?? spec.dtype;
-  return spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[stored];
 }
 
 async function saveArtifacts(modelJsonPath: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {

@@ -4,6 +4,7 @@ import { LipkitError } from '../util/errors.js';
 import { certifyCommand } from './certifyCommand.js';
 import { studyCommand } from './studyCommand.js';
 import { demoCommand } from './demoCommand.js';
+import { playgroundCommand } from './playgroundCommand.js';
 
 /** Where the CLI writes: text sinks for standard output and standard error. */
 export interface CliIO {
@@ -38,7 +39,7 @@ function firstLine(text: string): string {
  * Runs the `lipkit` command line in-process on `argv` (the arguments after the program
  * name, e.g. `['certify', 'model.json', '--json']`) and resolves to the exit status:
  * 0 success, 2 bad input (one line `lipkit: <message>` on stderr, no stack trace),
- * 1 unexpected internal error (also one line). Commands: `demo`, `certify`, `study`; one file per command
+ * 1 unexpected internal error (also one line). Commands: `demo`, `certify`, `study`, `playground`; one file per command
  * (`certifyCommand.ts`, ...), registered in `commands` below.
  */
 export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -51,7 +52,7 @@ export async function runCli(argv: string[], io: CliIO = processIO): Promise<num
       writeErr: (s) => io.stderr(s),
       outputError: () => { /* reported below, as one line */ },
     });
-  const commands = [demoCommand(io), certifyCommand(io), studyCommand(io)];
+  const commands = [demoCommand(io), certifyCommand(io), studyCommand(io), playgroundCommand(io)];
   for (const c of commands) {
     program.addCommand(c.copyInheritedSettings(program));
     for (const sub of c.commands) sub.copyInheritedSettings(c);

@@ -1,37 +1,45 @@
 import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { LipkitError } from '../util/errors.js';
+import { OUTPUT_MARKER, readOutputMarker, unlistedEntries } from './outputMarker.js';
 
-/** What lipkit writes into an output directory (and so may replace there); `models/` holds the demo's saved models. */
-export const OUTPUT_ENTRIES = ['results.json', 'results.md', 'index.html', 'figures', 'models'] as const;
-
-/** Entries of an existing output directory that lipkit did not write (`figures/` may hold .svg files only). */
-function foreignEntries(dir: string): string[] {
-  const foreign: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === 'figures' && statSync(path).isDirectory()) {
-      foreign.push(...readdirSync(path).filter((f) => !f.endsWith('.svg')).map((f) => `figures/${f}`));
-    } else if (!(OUTPUT_ENTRIES as readonly string[]).includes(name) || name === 'figures') {
-      foreign.push(name);
-    }
-  }
-  return foreign;
-}
+/** What lipkit writes into an output directory; `models/` holds the demo's saved models. Every file written is listed in the `.lipkit-output` marker. */
+export const OUTPUT_ENTRIES = ['results.json', 'results.md', 'index.html', 'figures', 'models', OUTPUT_MARKER] as const;
 
 function isSameOrAncestor(dir: string, of: string): boolean {
   const rel = relative(dir, of);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+function codeOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? String(e);
+}
+
+/** Why an existing directory may not be replaced, or null when it may (empty, or lipkit's own and unchanged but for its files). */
+function whyNotReplaceable(dir: string, shown: string): string | null {
+  if (readdirSync(dir).length === 0) return null;
+  const marker = readOutputMarker(dir);
+  if (marker === null) {
+    return `${shown} exists and was not written by lipkit (no ${OUTPUT_MARKER} marker); lipkit replaces its output directory as a whole, `
+      + 'so it replaces only its own: choose a new or empty directory';
+  }
+  const foreign = unlistedEntries(dir, marker);
+  if (foreign.length === 0) return null;
+  return `${shown} holds files lipkit did not write (${foreign.join(', ')}${foreign.length >= 3 ? ', ...' : ''}); `
+    + 'lipkit replaces its output directory as a whole: move them or choose a new directory';
+}
+
 /**
  * Checks, in milliseconds and before a long study runs, that `dir` can become lipkit's output
  * directory; returns its absolute path (symbolic links resolved). Call it from the CLI before
- * running anything with `--out`. Throws `LipkitError('--out', ...)` when `dir`
+ * running anything with `--out`. lipkit replaces its output directory as a whole, so an
+ * existing directory is accepted only when it is empty or carries lipkit's `.lipkit-output`
+ * marker (written into every output directory lipkit creates, listing its files) and holds
+ * nothing the marker does not list. Throws `LipkitError(argument, ...)` (one line) when `dir`
  * - is empty, the filesystem root, the current directory or one of its parents;
- * - exists and is not a directory, or is a directory holding anything besides lipkit's
- *   outputs (results.json, results.md, index.html, figures/*.svg, models/): lipkit replaces its
- *   output directory as a whole, so it refuses to touch other files;
+ * - exists and is not a directory;
+ * - is a non-empty directory without lipkit's marker (a user's folder, or the output of a
+ *   lipkit older than the marker), or holds files its marker does not list;
  * - or cannot be written: its parent (or nearest existing ancestor, where missing parents
  *   would be created) does not accept a new entry (probed by creating and removing one).
  */
@@ -44,16 +52,13 @@ export function checkOutputDirectory(dir: string, argument = '--out'): string {
   }
   if (existsSync(abs)) {
     if (!lstatSync(abs).isDirectory()) throw new LipkitError(argument, `${dir} exists and is not a directory`);
-    let foreign: string[];
+    let why: string | null;
     try {
-      foreign = foreignEntries(abs);
+      why = whyNotReplaceable(abs, dir);
     } catch (e) {
-      throw new LipkitError(argument, `cannot read ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw new LipkitError(argument, `cannot read ${dir} (${codeOf(e)})`);
     }
-    if (foreign.length > 0) {
-      const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, ... (${foreign.length} in all)` : '');
-      throw new LipkitError(argument, `${dir} holds files lipkit did not write (${shown}); lipkit replaces its output directory as a whole: choose a new or empty directory`);
-    }
+    if (why !== null) throw new LipkitError(argument, why);
   }
   let ancestor = dirname(abs);
   while (!existsSync(ancestor)) ancestor = dirname(ancestor);
@@ -61,7 +66,7 @@ export function checkOutputDirectory(dir: string, argument = '--out'): string {
   try {
     rmdirSync(mkdtempSync(join(ancestor, `.${basename(abs)}.probe-`)));
   } catch (e) {
-    throw new LipkitError(argument, `cannot write to ${ancestor} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new LipkitError(argument, `cannot write to ${ancestor} (${codeOf(e)})`);
   }
   return abs;
 }

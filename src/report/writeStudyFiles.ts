@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { StudyOutput } from '../studies/study.js';
 import { LipkitError } from '../util/errors.js';
 import { checkOutputDirectory } from './checkOutputDirectory.js';
 import { checkStudyOutputs } from './checkStudyOutputs.js';
 import { withCleanupOnInterrupt } from './interruptCleanup.js';
+import { OUTPUT_MARKER, outputMarkerText } from './outputMarker.js';
 import { resultsMarkdown } from './markdown.js';
 import { renderStudyFigures } from './renderFigure.js';
 import { reportHtml } from './reportHtml.js';
@@ -49,27 +50,6 @@ function lipkitVersion(): string {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes `<dir>.partial-<pid>-*` and `<dir>.old-<pid>-*` siblings left by lipkit processes that died (e.g. kill -9). */
-function removeStaleSiblings(abs: string): void {
-  const pattern = new RegExp(`^${basename(abs).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:partial|old)-(\\d+)-[0-9a-f]+$`);
-  if (!existsSync(dirname(abs))) return;
-  for (const name of readdirSync(dirname(abs))) {
-    const m = pattern.exec(name);
-    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
-      rmSync(join(dirname(abs), name), { recursive: true, force: true });
-    }
-  }
-}
-
 /** Moves the finished `temp` directory to `abs`, replacing a previous output directory there. Synchronous on purpose: no signal handler runs in between. */
 function swapIntoPlace(temp: string, abs: string, tag: string): void {
   if (!existsSync(abs)) {
@@ -104,15 +84,18 @@ function checkExtraFiles(files: unknown): { path: string; content: string | Uint
  * Writes a study's (or several studies') outputs to `dir`: `results.json` (one study: its
  * `StudyOutput`; several: `{ studies: [...] }`), `results.md` (`resultsMarkdown`),
  * `figures/<study>-<id>.svg` for every figure, `extraFiles` (under `models/`), and with `report: true` the self-contained
- * `index.html` (`reportHtml`). `dir` is lipkit's output folder: a previous lipkit output
- * there is replaced as a whole, and a directory holding other files is refused
- * (`checkOutputDirectory`, `LipkitError('--out')`, checked before anything is rendered).
+ * `index.html` (`reportHtml`), and the marker `.lipkit-output` listing every file written.
+ * `dir` is lipkit's output folder: a previous lipkit output there (one with the marker and
+ * nothing the marker does not list) is replaced as a whole, and any other non-empty directory
+ * is refused (`checkOutputDirectory`, `LipkitError('--out')`, checked before anything is
+ * rendered and again just before the swap).
  *
- * Atomic: everything is written to a sibling `<dir>.partial-<pid>-<random>` and renamed into
+ * Atomic: everything is written to a fresh sibling `<dir>.partial-<pid>-<random>` and renamed into
  * place at the end, so `dir` holds either the previous complete output or the new complete
  * one. On an error, or on SIGINT/SIGTERM/SIGHUP while writing (`withCleanupOnInterrupt`), the
- * partial directory is removed; partial directories of lipkit processes that were killed
- * outright are removed by the next run. Node-only.
+ * partial directory is removed. lipkit deletes only directories this process created (its
+ * own partial directory, and the previous output it moved aside); a partial directory left by
+ * a process killed outright (kill -9) stays until you remove it. Node-only.
  */
 export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: string, options: WriteStudyFilesOptions = {}): Promise<WrittenStudyFiles> {
   checkStudyOutputs('outputs', outputs);
@@ -120,11 +103,10 @@ export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: stri
   const extras = checkExtraFiles(options.extraFiles ?? []);
   const svgs = await renderStudyFigures(outputs);
   mkdirSync(dirname(abs), { recursive: true });
-  removeStaleSiblings(abs);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = `${abs}.partial-${tag}`;
+  // created atomically under a fresh name, so that the cleanup below removes only what this process made
+  const temp = mkdtempSync(`${abs}.partial-${process.pid}-`);
+  const tag = `${temp.slice(abs.length + '.partial-'.length)}-${randomBytes(2).toString('hex')}`;
   return withCleanupOnInterrupt(temp, async (guard) => {
-    mkdirSync(temp);
     const written: string[] = [];
     const put = async (name: string, content: () => string | Uint8Array): Promise<void> => {
       guard.throwIfInterrupted();
@@ -147,7 +129,9 @@ export async function writeStudyFiles(outputs: readonly StudyOutput[], dir: stri
     if (options.report === true) {
       await put('index.html', () => reportHtml(outputs, { ...text, svgs, version: options.version ?? lipkitVersion(), generated: options.generated }));
     }
+    await writeFile(join(temp, OUTPUT_MARKER), outputMarkerText(written, options.version ?? lipkitVersion()));
     guard.throwIfInterrupted();
+    checkOutputDirectory(abs, options.argument ?? '--out'); // again: the directory may have changed while we rendered
     swapIntoPlace(temp, abs, tag);
     return { dir: abs, files: written.map((f) => join(abs, f)) };
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,9 +30,20 @@ describe('lipkit demo', () => {
     const dir = join(root, 'report');
     await setBackend('wasm');
     const before = tf.memory().numTensors;
-    const r = await cli(['demo', '--smoke', '--out', dir, '--no-progress']);
+    // the demo's temporary folder (for the saved model) is gone when it ends
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp);
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(['demo', '--smoke', '--out', dir, '--no-progress']);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
+    }
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('lipkit-demo-'))).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
     expect(r.out).toContain('index.html');
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { studies: Output[] };

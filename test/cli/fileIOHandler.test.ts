@@ -138,29 +138,29 @@ describe('fileIOHandler', () => {
     await expectLipkitError(fileIOHandler(p).load!(), p, /modelTopology/);
   });
 
-  it('missing weights file -> LipkitError naming the weights path', async () => {
+  it('missing weights file -> LipkitError naming model.json and the manifest path', async () => {
     const p = await savedModel('missing');
     rmSync(path.join(dir, 'missing', 'weights.bin'));
-    await expectLipkitError(fileIOHandler(p).load!(), /missing[/\\]weights\.bin$/, /weights file .*not found/);
+    await expectLipkitError(fileIOHandler(p).load!(), p, /weightsManifest\[0\]\.paths\[0\] \("\.\/weights\.bin"\) not found/);
   });
 
-  it('truncated or oversized weights -> LipkitError "weights" with both byte counts', async () => {
+  it('truncated or oversized weights -> LipkitError naming model.json, with both byte counts', async () => {
     const p = await savedModel('trunc');
     const w = path.join(dir, 'trunc', 'weights.bin');
     const raw = readFileSync(w);
     writeFileSync(w, raw.subarray(0, raw.length - 4));
-    await expectLipkitError(fileIOHandler(p).load!(), 'weights', new RegExp(`${raw.length} bytes.*${raw.length - 4} bytes.*truncated`));
+    await expectLipkitError(fileIOHandler(p).load!(), p, new RegExp(`weightsManifest\\[0\\] describes ${raw.length} bytes.*${raw.length - 4} bytes.*truncated`));
     writeFileSync(w, Buffer.concat([raw, Buffer.alloc(8)]));
-    await expectLipkitError(fileIOHandler(p).load!(), 'weights', new RegExp(`${raw.length + 8} bytes`));
+    await expectLipkitError(fileIOHandler(p).load!(), p, new RegExp(`${raw.length + 8} bytes`));
   });
 
-  it('manifest that disagrees with the file (shape changed) -> LipkitError "weights"', async () => {
+  it('manifest that disagrees with the file (shape changed) -> LipkitError naming model.json', async () => {
     const p = await savedModel('mismatch');
     editJson(p, (j) => { j.weightsManifest[0].weights[0].shape = [3, 3, 2, 4]; });
-    await expectLipkitError(fileIOHandler(p).load!(), 'weights', /describes \d+ bytes/);
+    await expectLipkitError(fileIOHandler(p).load!(), p, /describes \d+ bytes/);
   });
 
-  it('unsupported dtype, bad quantization, absurd or invalid shapes, URL paths -> LipkitError "weights"', async () => {
+  it('unsupported dtype, bad quantization, absurd or invalid shapes, URL paths -> LipkitError naming model.json and the field', async () => {
     const p = await savedModel('bad');
     const original = readFileSync(p, 'utf8');
     const cases: [(j: Parameters<Parameters<typeof editJson>[1]>[0]) => void, RegExp][] = [
@@ -176,7 +176,7 @@ describe('fileIOHandler', () => {
     for (const [edit, message] of cases) {
       writeFileSync(p, original);
       editJson(p, edit);
-      await expectLipkitError(fileIOHandler(p).load!(), 'weights', message);
+      await expectLipkitError(fileIOHandler(p).load!(), p, message);
     }
   });
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Files of src/report that touch the file system or the process; everything else must run in a browser. */
-const NODE_ONLY = ['writeStudyFiles.ts', 'checkOutputDirectory.ts', 'interruptCleanup.ts'];
+const NODE_ONLY = ['writeStudyFiles.ts', 'checkOutputDirectory.ts', 'interruptCleanup.ts', 'outputMarker.ts'];
 
 describe('src/report in a browser', () => {
   it('only the writers import Node modules or use the process', () => {

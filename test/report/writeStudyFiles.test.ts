@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkOutputDirectory } from '../../src/report/checkOutputDirectory.js';
 import { writeStudyFiles } from '../../src/report/writeStudyFiles.js';
+import { OUTPUT_MARKER, OUTPUT_SIGNATURE } from '../../src/report/outputMarker.js';
 import type { Json } from '../../src/studies/study.js';
 import { expectError } from '../expectLipkitError.js';
 import { expectAsyncError } from './expectAsyncError.js';
@@ -13,6 +14,15 @@ import { syntheticCertify, syntheticMoons } from './syntheticOutputs.js';
 let root: string;
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'lipkit-report-test-')); });
 afterAll(() => { rmSync(root, { recursive: true, force: true }); });
+
+/** Asserts that `fn` throws a LipkitError('--out') whose message matches `message`, in one line. */
+function expectOutError(fn: () => unknown, message: RegExp): void {
+  expectError(fn, '--out');
+  try { fn(); } catch (e) {
+    expect((e as Error).message).toMatch(message);
+    expect((e as Error).message).not.toContain('\n');
+  }
+}
 
 /** Entries of `root` other than `keep`: partial or old directories left behind. */
 function leftovers(name: string): string[] {
@@ -121,13 +131,52 @@ describe('writeStudyFiles', () => {
     expect(leftovers('child')).toEqual([]);
   });
 
-  it('removes partial directories left by killed lipkit processes', async () => {
+  it('leaves alone sibling directories it did not create (e.g. a partial directory of a killed process, or a look-alike)', async () => {
     const dir = join(root, 'stale');
     const dead = join(root, 'stale.partial-999999999-abcd1234');
     mkdirSync(dead);
     writeFileSync(join(dead, 'index.html'), 'half');
     await writeStudyFiles([syntheticCertify()], dir);
-    expect(existsSync(dead)).toBe(false);
+    expect(readFileSync(join(dead, 'index.html'), 'utf8')).toBe('half');
+    expect(leftovers('stale')).toEqual(['stale.partial-999999999-abcd1234']);
+  });
+
+  it('writes the .lipkit-output marker listing every file written, and replaces only directories whose marker accounts for everything', async () => {
+    const dir = join(root, 'marked');
+    const { files } = await writeStudyFiles([syntheticCertify()], dir, { extraFiles: [{ path: 'models/m/model.json', content: '{}' }] });
+    const marker = JSON.parse(readFileSync(join(dir, OUTPUT_MARKER), 'utf8')) as { signature: string; files: string[]; version: string };
+    expect(marker.signature).toBe(OUTPUT_SIGNATURE);
+    expect([...marker.files].sort()).toEqual(files.map((f) => f.slice(dir.length + 1)).sort());
+    expect(checkOutputDirectory(dir)).toBe(dir);
+    // a file the user added inside lipkit's output: refused, and kept
+    writeFileSync(join(dir, 'models', 'm', 'mine.txt'), 'keep me');
+    expectOutError(() => checkOutputDirectory(dir), /models\/m\/mine\.txt/);
+    await expectAsyncError(writeStudyFiles([syntheticCertify()], dir), '--out');
+    expect(readFileSync(join(dir, 'models', 'm', 'mine.txt'), 'utf8')).toBe('keep me');
+    rmSync(join(dir, 'models', 'm', 'mine.txt'));
+    // a forged or broken marker is no marker
+    const text = readFileSync(join(dir, OUTPUT_MARKER), 'utf8');
+    writeFileSync(join(dir, OUTPUT_MARKER), text.replace(OUTPUT_SIGNATURE, 'something else'));
+    expectOutError(() => checkOutputDirectory(dir), /not written by lipkit/);
+    writeFileSync(join(dir, OUTPUT_MARKER), '{');
+    expectOutError(() => checkOutputDirectory(dir), /not written by lipkit/);
+    writeFileSync(join(dir, OUTPUT_MARKER), text);
+    await writeStudyFiles([syntheticCertify()], dir);
+    expect(existsSync(join(dir, 'models'))).toBe(false);
+  });
+
+  it('refuses a foreign directory holding only lipkit-like names (an older lipkit output too), and deletes nothing', async () => {
+    const dir = join(root, 'foreign');
+    mkdirSync(join(dir, 'models', 'my-resnet'), { recursive: true });
+    mkdirSync(join(dir, 'figures'));
+    writeFileSync(join(dir, 'models', 'my-resnet', 'weights.bin'), 'precious');
+    writeFileSync(join(dir, 'results.json'), '{}');
+    writeFileSync(join(dir, 'figures', 'a.svg'), '<svg/>');
+    expectOutError(() => checkOutputDirectory(dir), /not written by lipkit \(no \.lipkit-output marker\)/);
+    await expectAsyncError(writeStudyFiles([syntheticCertify()], dir, { report: true }), '--out');
+    expect(readFileSync(join(dir, 'models', 'my-resnet', 'weights.bin'), 'utf8')).toBe('precious');
+    expect(readdirSync(dir).sort()).toEqual(['figures', 'models', 'results.json']);
+    expect(leftovers('foreign')).toEqual([]);
   });
 });
 

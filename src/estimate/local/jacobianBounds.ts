@@ -18,12 +18,16 @@ interface Adjoint { c: Float64Array; r: Float64Array; m: Float64Array; count: nu
  * interval product through activations (an unstable ReLU row widens to [min(J_l, 0),
  * max(J_u, 0)]), sums through residual Adds, and max pooling as a selection whose weight is
  * 1 for a window's only possible maximizer and [0, 1] for each of several. Float64 with a
- * gamma_n rounding margin added to R for every accumulated sum.
+ * gamma_n rounding margin added to R for every accumulated sum. With `seed` (a matrix S of
+ * shape [rows, outputs], exact), bounds S J instead (e.g. rows e_i - e_j: the gradients of
+ * logit differences, whose cancellation then happens before any widening).
  */
-export function jacobianBounds(graph: LocalGraph, boxes: Box[]): JacobianInterval {
+export function jacobianBounds(graph: LocalGraph, boxes: Box[], seed?: { rows: number; data: Float64Array }): JacobianInterval {
   const { ops } = graph;
   const out = ops.length - 1;
-  const no = ops[out].size;
+  const outSize = ops[out].size;
+  if (seed && seed.data.length !== seed.rows * outSize) throw new Error('jacobianBounds: seed must be [rows, outputs]');
+  const no = seed ? seed.rows : outSize;
   const adj: (Adjoint | null)[] = ops.map(() => null);
   const get = (i: number): Adjoint => {
     let a = adj[i];
@@ -35,7 +39,8 @@ export function jacobianBounds(graph: LocalGraph, boxes: Box[]): JacobianInterva
     return a;
   };
   const start = get(out);
-  for (let o = 0; o < no; o++) start.c[o * no + o] = 1;
+  if (seed) start.c.set(seed.data);
+  else for (let o = 0; o < no; o++) start.c[o * no + o] = 1;
 
   let inputIndex = -1;
   for (let i = out; i >= 0; i--) {

@@ -40,13 +40,16 @@ export interface LocalCertifiedRadiusResult {
 
 /**
  * CERTIFIED l2 robustness radii from local Lipschitz bounds: for each input x with logits f(x),
- * the largest r found (bracketing by doubling, then bisection) with
- * margin(x) > sqrt(2) L_x(r) r, where L_x(r) = min(local bound on the ball of radius r, global
- * bound) and margin is a certified lower bound of f_top(x) - max_{j != top} f_j(x) (float64
- * with outward rounding). Each returned r was checked, so it is certified even where L_x is
- * not monotone in r; since L_x(r) <= L_global it is never below the global radius
- * margin / (sqrt(2) L_global) (Tsuzuku et al. 2018; Weng et al. 2018). A final softmax is
- * stripped (the radius is the logits'). Costs one local bound per bisection step.
+ * the largest r found (bracketing by doubling, then bisection) such that for every class
+ * j != top, m_j(x) > L_j(r) r, where m_j is a certified lower bound of f_top(x) - f_j(x)
+ * (float64 with outward rounding) and L_j(r) bounds ||grad (f_top - f_j)||_2 on the ball of
+ * radius r: the smaller of the Fast-Lip bound of that gradient (backward pass seeded with
+ * e_top - e_j, as Weng et al. 2018 bound margins) and sqrt(2) L_x(r), L_x(r) = min(local
+ * Jacobian bound, global bound). This is at least as strong as the plain criterion
+ * margin > sqrt(2) L_x(r) r (the case L_j = sqrt(2) L_x). Each returned r was checked,
+ * so it is certified even where the bounds are not monotone in r; it is never below the global
+ * radius margin / (sqrt(2) L_global) (Tsuzuku et al. 2018). A final softmax is stripped (the
+ * radius is the logits'). Costs one local bound per bisection step.
  */
 export function localCertifiedRadius(model: tfl.LayersModel, x: tf.Tensor, options: LocalCertifiedRadiusOptions = {}): LocalCertifiedRadiusResult {
   const { relaxation = 'linear', steps = 12, maxRadius = 1e3, globalBound, atRadius } = options;
@@ -69,15 +72,28 @@ export function localCertifiedRadius(model: tfl.LayersModel, x: tf.Tensor, optio
   const margins = new Float64Array(n);
   const at = atRadius === undefined ? undefined : { radius: atRadius, lipschitz: new Float64Array(n), certified: [] as boolean[] };
   for (let i = 0; i < n; i++) {
-    const { top, margin } = certifiedMargin(graph, rows[i]);
+    const { top, margins: pairMargins } = certifiedMargins(graph, rows[i]);
+    let margin = Infinity;
+    pairMargins.forEach((m, j) => { if (j !== top) margin = Math.min(margin, m); });
     predictions[i] = top;
     margins[i] = margin;
-    const L = (r: number): number => Math.min(graphLocalBound(graph, rows[i], r, relaxation).local, logitGlobal);
-    const holds = (r: number, l: number): boolean => margin > Math.SQRT2 * l * r;
+    // At radius r: the full local bound (capped by the global one), and per class j a bound on
+    // ||grad (f_top - f_j)|| (capped by sqrt(2) times the full bound).
+    const evaluate = (r: number): { full: number; holds: boolean } => {
+      const b = graphLocalBound(graph, rows[i], r, relaxation, top);
+      const full = Math.min(b.local, logitGlobal);
+      let holds = margin > 0;
+      pairMargins.forEach((m, j) => {
+        if (j === top || !holds) return;
+        const lj = Math.min(b.pairs?.[j] ?? Infinity, Math.SQRT2 * full);
+        if (!(m > lj * r)) holds = false;
+      });
+      return { full, holds };
+    };
     if (at) {
-      const l = L(at.radius);
-      at.lipschitz[i] = l;
-      at.certified.push(margin > 0 && holds(at.radius, l));
+      const e = evaluate(at.radius);
+      at.lipschitz[i] = e.full;
+      at.certified.push(e.holds);
     }
     if (!(margin > 0)) { lipschitzAtRadius[i] = logitGlobal; continue; }
     const r0 = Number.isFinite(logitGlobal) && logitGlobal > 0 ? margin / (Math.SQRT2 * logitGlobal) : 0;
@@ -85,17 +101,17 @@ export function localCertifiedRadius(model: tfl.LayersModel, x: tf.Tensor, optio
     let lo = r0;
     let loL = logitGlobal;
     let hi = r0 > 0 ? 2 * r0 : Math.min(1e-3, maxRadius);
-    let hiL = L(hi);
-    while (holds(hi, hiL) && hi < maxRadius) {
-      lo = hi; loL = hiL;
+    let he = evaluate(hi);
+    while (he.holds && hi < maxRadius) {
+      lo = hi; loL = he.full;
       hi = Math.min(2 * hi, maxRadius);
-      hiL = L(hi);
+      he = evaluate(hi);
     }
-    if (holds(hi, hiL)) { lo = hi; loL = hiL; }
+    if (he.holds) { lo = hi; loL = he.full; }
     for (let s = 0; s < steps && hi > lo; s++) {
       const mid = 0.5 * (lo + hi);
-      const l = L(mid);
-      if (holds(mid, l)) { lo = mid; loL = l; } else hi = mid;
+      const e = evaluate(mid);
+      if (e.holds) { lo = mid; loL = e.full; } else hi = mid;
     }
     radii[i] = lo;
     lipschitzAtRadius[i] = loL;
@@ -103,12 +119,12 @@ export function localCertifiedRadius(model: tfl.LayersModel, x: tf.Tensor, optio
   return { radii, globalRadii, lipschitzAtRadius, predictions, margins, globalBound: logitGlobal, atRadius: at, notes };
 }
 
-/** Predicted class and a certified lower bound of its margin, from the radius-0 float64 boxes. */
-export function certifiedMargin(graph: LocalGraph, x: Float64Array): { top: number; margin: number } {
+/** Predicted class and, per class j, a certified lower bound of f_top(x) - f_j(x) (radius-0 float64 boxes). */
+export function certifiedMargins(graph: LocalGraph, x: Float64Array): { top: number; margins: Float64Array } {
   const out = intervalBounds(graph, x, 0, { relaxation: 'interval' })[graph.ops.length - 1];
   let top = 0;
   for (let k = 1; k < out.lo.length; k++) if (out.lo[k] + out.hi[k] > out.lo[top] + out.hi[top]) top = k;
-  let second = -Infinity;
-  for (let k = 0; k < out.hi.length; k++) if (k !== top) second = Math.max(second, out.hi[k]);
-  return { top, margin: out.lo[top] - second };
+  const margins = new Float64Array(out.lo.length);
+  for (let k = 0; k < out.hi.length; k++) margins[k] = k === top ? Infinity : out.lo[top] - out.hi[k];
+  return { top, margins };
 }

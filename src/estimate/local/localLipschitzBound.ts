@@ -41,7 +41,12 @@ export interface LocalLipschitzResult {
 }
 
 /** Internal: one input's bound on the graph's own output (the logits when a softmax was stripped). */
-export interface GraphBound { local: number; boxes: Box[] }
+export interface GraphBound {
+  local: number;
+  /** With `top`: per class j, a bound on ||grad (f_top - f_j)||_2 over the ball (0 at j = top). */
+  pairs?: Float64Array;
+  boxes: Box[];
+}
 
 /** Relative guard for float64 rounding of parameters (batch norm scales, 1/n of average pooling). */
 const PARAM_GUARD = 1 + 1e-12;
@@ -50,17 +55,42 @@ const PARAM_GUARD = 1 + 1e-12;
  * Local bound of the graph's output at `x` over the ball of `radius`: pre-activation bounds
  * (`intervalBounds`), the interval Jacobian (`jacobianBounds`), then
  * ||J|| <= min(|| |C| + R ||_2, ||C||_2 + ||R||_2) (|J| <= |C| + R entrywise, and
- * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified).
+ * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified). With `top`, the
+ * same backward pass also bounds the gradients of f_top - f_j (rows e_top - e_j of the seed),
+ * by the vector norm || |c| + r ||_2.
  */
-export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: number, relaxation: 'linear' | 'interval'): GraphBound {
+export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: number, relaxation: 'linear' | 'interval', top?: number): GraphBound {
   const boxes = intervalBounds(graph, x, radius, { relaxation });
-  const j = jacobianBounds(graph, boxes);
-  const abs = new Float64Array(j.c.length);
-  for (let k = 0; k < abs.length; k++) abs[k] = (Math.abs(j.c[k]) + j.r[k]) * (1 + 2 ** -52);
-  const b1 = spectralNormUpperBound({ data: abs, rows: j.rows, cols: j.cols }).upperBound;
-  const b2 = spectralNormUpperBound({ data: j.c, rows: j.rows, cols: j.cols }).upperBound
-    + spectralNormUpperBound({ data: j.r, rows: j.rows, cols: j.cols }).upperBound;
-  return { local: Math.min(b1, b2 * (1 + 2 ** -51)) * PARAM_GUARD, boxes };
+  const no = graph.ops[graph.ops.length - 1].size;
+  let seed: { rows: number; data: Float64Array } | undefined;
+  if (top !== undefined) {
+    const rows = 2 * no;
+    const data = new Float64Array(rows * no);
+    for (let o = 0; o < no; o++) {
+      data[o * no + o] = 1;
+      if (o !== top) { data[(no + o) * no + top] = 1; data[(no + o) * no + o] = -1; }
+    }
+    seed = { rows, data };
+  }
+  const j = jacobianBounds(graph, boxes, seed);
+  const d = j.cols;
+  const full = no * d;
+  const abs = new Float64Array(full);
+  for (let k = 0; k < full; k++) abs[k] = (Math.abs(j.c[k]) + j.r[k]) * (1 + 2 ** -52);
+  const b1 = spectralNormUpperBound({ data: abs, rows: no, cols: d }).upperBound;
+  const b2 = spectralNormUpperBound({ data: j.c.subarray(0, full), rows: no, cols: d }).upperBound
+    + spectralNormUpperBound({ data: j.r.subarray(0, full), rows: no, cols: d }).upperBound;
+  const local = Math.min(b1, b2 * (1 + 2 ** -51)) * PARAM_GUARD;
+  if (top === undefined) return { local, boxes };
+  const pairs = new Float64Array(no);
+  const g = 1 + (d + 4) * 2 ** -52;
+  for (let o = 0; o < no; o++) {
+    if (o === top) continue;
+    let s = 0;
+    for (let k = (no + o) * d; k < (no + o + 1) * d; k++) s += (Math.abs(j.c[k]) + j.r[k]) ** 2;
+    pairs[o] = Math.sqrt(s) * g * PARAM_GUARD;
+  }
+  return { local, pairs, boxes };
 }
 
 /** Validated common inputs: the graph, the inputs as float64 rows, and the global cap. */

@@ -5,6 +5,7 @@ import { checkFiniteTensor, checkNumber } from '../../util/validate.js';
 import { BudgetClock } from '../lower/budgetClock.js';
 import { exactDirections, normalizeRows, powerDirections, usesExactJacobian } from '../lower/jacobianDirections.js';
 import { modelFunction } from '../lower/modelFunction.js';
+import { indexInputLayer } from '../lower/indexInputs.js';
 import { quotientAscent } from '../lower/quotientAscent.js';
 import { realizedQuotients, type Quotients } from '../lower/realizedQuotients.js';
 import type { LowerBoundOptions, LowerBoundResult, QuotientPair } from '../lower/lowerBoundTypes.js';
@@ -158,6 +159,8 @@ function checkInputs(model: tfl.LayersModel, inputs: tf.Tensor): void {
   if (!(inputs instanceof tf.Tensor)) throw new LipkitError('inputs', 'must be a tf.Tensor with a batch axis');
   if (model.inputs.length !== 1) throw new LipkitError('model', 'must have a single input');
   if (model.outputs.length !== 1) throw new LipkitError('model', 'must have a single output');
+  const indexLayer = indexInputLayer(model);
+  if (indexLayer) throw new LipkitError('model', `reads integer indices (Embedding layer '${indexLayer}'): difference quotients in input space are not defined`);
   const expected = model.inputs[0].shape;
   if (inputs.rank !== expected.length) {
     throw new LipkitError('inputs', `must have rank ${expected.length} (batch first), got shape [${inputs.shape.join(', ')}]`);

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { localCertifiedRadius } from '../../../src/estimate/local/localCertifiedRadius.js';
+import { graphLocalBound } from '../../../src/estimate/local/localLipschitzBound.js';
+import { localGraph } from '../../../src/estimate/local/localGraph.js';
 import { certifiedRadius } from '../../../src/estimate/certifiedRadius.js';
 import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { expectError } from '../../expectLipkitError.js';
@@ -54,12 +56,39 @@ describe('localCertifiedRadius', () => {
             if (argmax(oracleForward(layers, z).y) !== top) { expect(t).toBeGreaterThanOrEqual(r); break; }
           }
         }
-        if (res.atRadius) expect(res.atRadius.certified[i]).toBe(res.margins[i] > Math.SQRT2 * res.atRadius.lipschitz[i] * 0.05);
+        if (res.atRadius && res.margins[i] > Math.SQRT2 * res.atRadius.lipschitz[i] * 0.05) expect(res.atRadius.certified[i]).toBe(true);
       });
       expect(improved).toBeGreaterThan(0);
       xt.dispose();
       model.dispose();
     }
+  });
+
+  it('bounds the gradient of every logit difference on the ball (Fast-Lip seeded with e_top - e_j, float64 oracle)', () => {
+    const model = mlp(6, [4, 10, 10, 4], 'tanh');
+    const layers = oracleLayers(model);
+    const graph = localGraph(model, [4]);
+    const rand = mulberry32(2);
+    for (let t = 0; t < 6; t++) {
+      const x = Float64Array.from({ length: 4 }, () => 2 * rand() - 1);
+      const radius = 0.05 + rand();
+      const top = t % 4;
+      const b = graphLocalBound(graph, x, radius, t % 2 === 0 ? 'linear' : 'interval', top);
+      const pairs = b.pairs ?? new Float64Array(4);
+      let tight = 0;
+      for (let s = 0; s < 100; s++) {
+        const jac = oracleForward(layers, pointInBall(x, radius, rand, s % 2 === 0)).jac;
+        for (let j = 0; j < 4; j++) {
+          if (j === top) continue;
+          const g = Math.hypot(...jac[top].map((v, k) => v - jac[j][k]));
+          expect(pairs[j]).toBeGreaterThanOrEqual(g * (1 - 1e-12));
+          tight = Math.max(tight, g / pairs[j]);
+        }
+        expect(b.local * Math.SQRT2).toBeGreaterThan(0);
+      }
+      expect(tight).toBeGreaterThan(0.3); // not vacuous
+    }
+    model.dispose();
   });
 
   it('rejects bad options', () => {
