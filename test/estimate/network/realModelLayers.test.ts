@@ -8,7 +8,7 @@ import { LipkitError } from '../../../src/util/errors.js';
 
 beforeAll(async () => { await setBackend('cpu'); });
 
-const init = (seed: number): tfl.initializers.Initializer => tfl.initializers.randomNormal({ mean: 0, stddev: 0.5, seed });
+const init = (seed: number) => tfl.initializers.randomNormal({ mean: 0, stddev: 0.5, seed });
 
 function modelOf(shape: number[], ...layers: tfl.layers.Layer[]): tfl.LayersModel {
   const input = tfl.input({ shape });
