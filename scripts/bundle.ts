@@ -4,7 +4,8 @@
 //   dist/browser/wasm/*.wasm      tfjs-backend-wasm's binaries (point `ready({ wasmPaths })` at them)
 //   dist/playground/              the `lipkit playground` page (web/playground), its bundle and wasm files
 // Usage: tsx scripts/bundle.ts [outDir=dist]
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { createRequire } from 'node:module';
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,13 +46,34 @@ export async function bundlePage(entry: string, outfile: string, minify = true):
   return statSync(outfile).size;
 }
 
+const WEBGL = '@tensorflow/tfjs-backend-webgl';
+
+/** Without the (dev) WebGL package installed, the page is built without it (it then runs on wasm and says why). */
+function withoutWebgl(): Plugin[] {
+  try {
+    createRequire(import.meta.url).resolve(WEBGL);
+    return [];
+  } catch {
+    console.warn(`bundle: ${WEBGL} is not installed (npm install): the playground is built without WebGL`);
+    return [{
+      name: 'no-webgl',
+      setup(b) {
+        b.onResolve({ filter: /^@tensorflow\/tfjs-backend-webgl$/ }, () => ({ path: WEBGL, namespace: 'missing' }));
+        b.onLoad({ filter: /.*/, namespace: 'missing' }, () => ({ contents: '' }));
+      },
+    }];
+  }
+}
+
 /** Builds the playground page into `outDir` (index.html, playground.js, wasm/). */
 export async function buildPlayground(outDir: string): Promise<number> {
   const web = join(ROOT, 'web', 'playground');
   mkdirSync(outDir, { recursive: true });
   copyFileSync(join(web, 'index.html'), join(outDir, 'index.html'));
   copyWasm(join(outDir, 'wasm'));
-  return bundlePage(join(web, 'main.ts'), join(outDir, 'playground.js'));
+  const outfile = join(outDir, 'playground.js');
+  await build({ ...COMMON, entryPoints: [join(web, 'main.ts')], format: 'iife', outfile, plugins: withoutWebgl() });
+  return statSync(outfile).size;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

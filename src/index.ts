@@ -95,6 +95,9 @@ export { SpectralHammer, spectralHammer, type SpectralHammerOptions } from './co
 export { BjorckOrthonormalize, bjorckOrthonormalize, type BjorckOrthonormalizeOptions } from './constrain/BjorckOrthonormalize.js';
 export { applyConstraints, ConstraintsCallback, constraintsCallback } from './constrain/applyConstraints.js';
 export { NO_OP_TOLERANCE, type ConvKernelOptions, type PowerVectorState } from './constrain/spectralConstraintBase.js';
+// constraint guarantees (issue 12)
+export { CHECK_SLACK, readGuarantee, type SpectralGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './constrain/spectralGuarantee.js';
+export { certifyMatrixNorm, type MatrixNormCertificate } from './constrain/certifiedMatrixNorm.js';
 export { Muon, muon, type MuonOptions } from './optim/Muon.js';
 export { newtonSchulz, oddPolynomialIteration, NEWTON_SCHULZ_STEP, HARD_CAP_STEPS, type OddStep } from './optim/oddPolynomial.js';
 

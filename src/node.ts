@@ -44,3 +44,6 @@ export { checkOutputDirectory } from './report/checkOutputDirectory.js';
 export { renderFigureSvg } from './report/renderFigure.js';
 export { reportHtml, type ReportHtmlOptions } from './report/reportHtml.js';
 export { resultsMarkdown } from './report/markdown.js';
+
+// Model files (issue 9): the loader of `lipkit certify`, with every check on untrusted files
+export { loadModel } from './cli/loadModel.js';

@@ -8,6 +8,7 @@ import { LipkitError } from '../util/errors.js';
 import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
 import { indexInputLayer } from '../estimate/lower/indexInputs.js';
 import { loadModel } from './loadModel.js';
+import { outputsFinite } from './modelFiles/checkModelWeights.js';
 import { readInputData } from './readInputData.js';
 import { certifyLocal, type LocalCertifyReport } from './certifyLocal.js';
 
@@ -81,6 +82,10 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
     const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported, onProgress }));
     const notes = [...bound.notes];
     let certified = bound.certified;
+    if (!Number.isFinite(bound.upperBound)) {
+      certified = false;
+      notes.push(`the upper bound is ${bound.upperBound}: NOT certified`);
+    }
     let lower: number | null = null;
     let soundness: CertifyReport['soundness'] = null;
     if (lowerBound) {
@@ -93,6 +98,10 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
       } else {
         try {
           const inputs = probe.inputs;
+          if (!outputsFinite(model, inputs)) { // issue 9: no bound holds for NaN / Infinity outputs
+            certified = false;
+            notes.push(`the model's outputs are not finite (NaN or Infinity in TF.js's float32 forward pass) at the ${probe.source}: NOT certified`);
+          }
           const result = asFlagError(() => lipschitzLowerBound(model, inputs, {
             steps, seed, ...(budgetSeconds === undefined ? {} : { budgetSeconds }),
             ...(onProgress ? { onProgress: (p) => onProgress({ ...p, stage: `lower bound: ${p.stage}` }) } : {}),

@@ -4,40 +4,58 @@ import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator } from '../estimate/powerStep.js';
 import { SpectralConstraintBase, weightMatrix, type PowerVectorState } from './spectralConstraintBase.js';
+import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
 
 /** Options of `spectralHammer`. */
-export interface SpectralHammerOptions {
+export interface SpectralHammerOptions extends GuaranteeOptions {
   /** Persisted power-iteration vectors (written by getConfig; restores the warm start after loading). */
   powerVectors?: PowerVectorState[];
   /** The value the top singular value is set to (required, > 0). */
   cap: number;
   /** Warm-started power iterations per call. Default 16 (the reference's count). */
   iterations?: number;
+  /**
+   * The paper's algorithm alone (the rank-one update, no fallback): sigma_max = cap only while
+   * sigma_2(W) <= cap. Default false.
+   */
+  faithful?: boolean;
 }
 
 /**
  * Spectral hammer of Newhouse et al. 2025 (authors' `_spectral_hammer`): estimate the top
  * singular triplet (u, sigma, v) by power iteration and set it to the cap with a rank-one
  * update, `W <- W + (cap - sigma) u v^T`. As in the reference, the top singular value is SET
- * to `cap` (raised if it was smaller). Promise: sigma_max(result) = cap up to the power
- * iteration's error, PROVIDED the second singular value of W is <= cap (only one direction is
- * touched per call; the others are left as they are). The vector persists in the instance
- * (warm start). Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix.
+ * to `cap` (raised if it was smaller); only one direction is touched per call.
+ * - `faithful: true`: exactly that; sigma_max(result) = cap up to the power iteration's error
+ *   PROVIDED the second singular value of W is <= cap (otherwise it stays above the cap).
+ * - default: the update, then the cap is kept when other singular values exceed it: the
+ *   remainder `R = W - sigma u v^T` (the other directions) is projected onto the cap's ball,
+ *   `R <- R min(1, cap / sigma_max(R))`, and the sum `cap u v^T + R` is finally projected as
+ *   `lipschitzProjection` does, so sigma_max(result) <= cap (1 + 1e-3) from the first call
+ *   ('checked') or <= cap up to float32 rounding ('certified'); see `SpectralGuarantee`.
+ *   When sigma_2(W) <= cap both projections leave the result as the paper's.
+ * The vector persists in the instance (warm start). Dense kernels as is; conv kernels as the
+ * reshaped [k * cin, cout] matrix.
  */
 export class SpectralHammer extends SpectralConstraintBase {
   static readonly className = 'SpectralHammer';
   readonly cap: number;
   readonly iterations: number;
+  readonly faithful: boolean;
+  readonly settings: GuaranteeSettings;
 
   constructor(options: SpectralHammerOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
     this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
     this.iterations = checkNumber('options.iterations', options.iterations ?? 16, { min: 1, integer: true, max: 1e4 });
+    if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
+    this.faithful = options.faithful ?? false;
+    this.settings = readGuarantee(options);
     this.loadVectors(options.powerVectors);
   }
 
-  /** The spectral norm promised when sigma_2(W) <= cap: `cap`. */
+  /** The spectral norm promised: `cap` (with `faithful`, only when sigma_2(W) <= cap). */
   promise(): number {
     return this.cap;
   }
@@ -47,12 +65,15 @@ export class SpectralHammer extends SpectralConstraintBase {
       const m = weightMatrix(w);
       const { sigma, u, v } = this.powerRound(`mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], this.iterations);
       const outer = tf.matMul(tf.reshape(u, [m.shape[0], 1]), tf.reshape(v, [1, m.shape[1]]));
-      return tf.reshape(tf.add(m, tf.mul(outer, tf.sub(this.cap, sigma))), w.shape);
+      if (this.faithful) return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
+      const rest = this.project(tf.sub(m, tf.mul(outer, sigma)), this.cap, {}, this.settings, 1, 'rest:');
+      const out = tf.add(rest, tf.mul(outer, this.cap));
+      return tf.reshape(this.project(out, this.cap, {}, this.settings, 1, 'out:'), w.shape);
     });
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { cap: this.cap, iterations: this.iterations, ...this.vectorsConfig() };
+    return { cap: this.cap, iterations: this.iterations, faithful: this.faithful, ...this.settings, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralHammer);

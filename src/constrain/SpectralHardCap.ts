@@ -3,40 +3,61 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { HARD_CAP_MAX, HARD_CAP_RANGE, HARD_CAP_STEPS, oddPolynomialIteration } from '../optim/oddPolynomial.js';
-import { ConstraintBase, weightMatrix } from './spectralConstraintBase.js';
+import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
+import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
 
 /** Options of `spectralHardCap`. */
-export interface SpectralHardCapOptions {
+export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOptions {
   /** Spectral norm cap (required, > 0). */
   cap: number;
+  /** Persisted power-iteration vectors of the final projection (written by getConfig). */
+  powerVectors?: PowerVectorState[];
+  /**
+   * The paper's map alone (no final projection): promise 1.0109 cap instead of cap.
+   * Default false.
+   */
+  faithful?: boolean;
 }
 
 /**
  * Spectral hard cap of Newhouse et al. 2025 ("Training Transformers with Enforced Lipschitz
  * Constants"): `W <- cap * p(W / cap)` where `p` is the composition of four odd matrix
  * polynomials approximating `min(1, s)` on every singular value (`HARD_CAP_STEPS`, from the
- * authors' repository), no SVD and no power iteration. Promise: if every singular value of
- * `W / cap` is <= 3.6, the result has spectral norm <= 1.0109 * cap (certified by the float64
- * scan of the scalar polynomial; float32 rounding adds ~1e-6 relative). To stay in that range
- * without an SVD, `W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= 3.6` with
+ * authors' repository), no SVD. If every singular value of `W / cap` is <= 3.6, `p` maps them
+ * into [0, 1.0109] (certified by the float64 scan of the scalar polynomial); to stay in that
+ * range without an SVD, `W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= 3.6` with
  * `G = X X^T` (an upper bound on sigma_max(X)) when it exceeds it. Like the reference,
  * singular values below the cap also shrink (about 0.951 s near 0, 0.966 at s = 1).
- * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix (a polynomial in
- * the convolution operator is not a convolution), which bounds that matrix, not the conv.
+ * Then (unless `faithful`) the result is projected onto the cap's ball as `lipschitzProjection`
+ * does (it moves only weights the polynomial left up to 1.09 % above the cap), so the promise is
+ * sigma_max <= cap (1 + 1e-3) from the first call ('checked', see `SpectralGuarantee`), or
+ * <= cap up to float32 rounding ('certified'). `faithful: true`: the paper's map only, promise
+ * 1.0109 cap. Dense kernels as is; conv kernels: the polynomial acts on the reshaped
+ * [k * cin, cout] matrix (a polynomial in the convolution operator is not a convolution); with
+ * `inputShape` the final projection uses the convolution's true operator norm, so the promise
+ * is about the layer itself.
  */
-export class SpectralHardCap extends ConstraintBase {
+export class SpectralHardCap extends SpectralConstraintBase {
   static readonly className = 'SpectralHardCap';
   readonly cap: number;
+  readonly faithful: boolean;
+  readonly conv: ConvKernelOptions;
+  readonly settings: GuaranteeSettings;
 
   constructor(options: SpectralHardCapOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
     this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
+    if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
+    this.faithful = options.faithful ?? false;
+    this.conv = readConvOptions(options);
+    this.settings = readGuarantee(options);
+    this.loadVectors(options.powerVectors);
   }
 
-  /** The spectral norm this constraint promises: `1.0109 * cap`. */
+  /** The spectral norm this constraint promises: `cap` (`1.0109 * cap` with `faithful`). */
   promise(): number {
-    return HARD_CAP_MAX * this.cap;
+    return this.faithful ? HARD_CAP_MAX * this.cap : this.cap;
   }
 
   override apply(w: tf.Tensor): tf.Tensor {
@@ -48,13 +69,13 @@ export class SpectralHardCap extends ConstraintBase {
       const g = tf.matMul(small, tf.transpose(small));
       const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
       x = tf.mul(x, tf.minimum(1, tf.div(HARD_CAP_RANGE, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
-      const capped = tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS), this.cap);
-      return tf.reshape(capped, w.shape);
+      const capped = tf.reshape(tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS), this.cap), w.shape);
+      return this.faithful ? capped : this.project(capped, this.cap, this.conv, this.settings, 1);
     });
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { cap: this.cap };
+    return { cap: this.cap, faithful: this.faithful, ...this.settings, ...this.conv, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralHardCap);

@@ -3,12 +3,15 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { oddPolynomialIteration, oddPolynomialScalar, softCapSteps } from '../optim/oddPolynomial.js';
-import { ConstraintBase, weightMatrix } from './spectralConstraintBase.js';
+import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
+import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
 
 /** Options of `spectralSoftCap`. */
-export interface SpectralSoftCapOptions {
+export interface SpectralSoftCapOptions extends ConvKernelOptions, GuaranteeOptions {
   /** Spectral norm cap (required, > 0). */
   cap: number;
+  /** Persisted power-iteration vectors of the 'certified' projection (written by getConfig). */
+  powerVectors?: PowerVectorState[];
   /**
    * Largest spectral norm an optimizer step may add (in the weight's units). Default
    * `0.1 * cap`. With `weightDecay`, sets the coupling strength `alpha`.
@@ -46,7 +49,7 @@ function softCapMax(alpha: number, kappa: number): number {
   const steps = softCapSteps(alpha);
   const n = 100000;
   let best = 0;
-  for (let i = 0; i <= n; i++) best = Math.max(best, oddPolynomialScalar(steps, (kappa * i) / n));
+  for (let i = 0; i <= n; i++) best = Math.max(best, Math.abs(oddPolynomialScalar(steps, (kappa * i) / n)));
   // Margin: with y = s (1 - a s^2), p' = (1 - 3 a s^2)(1 + 3 a y^2) and |y| <= kappa (1 + a kappa^2),
   // so |p'| <= (1 + 3 a kappa^2)(1 + 3 a kappa^2 (1 + a kappa^2)^2) on [0, kappa]; times half a grid step.
   const ak = alpha * kappa * kappa;
@@ -59,12 +62,22 @@ function softCapMax(alpha: number, kappa: number): number {
  * polynomial steps `X (I - alpha X^T X)`, `X (I + alpha X^T X)` (authors' `_soft_cap`), alpha
  * chosen so that a singular value at `kappa = (cap (1 - weightDecay) + maxUpdateNorm) / cap`
  * (the largest one a step can produce from a capped weight) maps to exactly `cap`.
- * Promise (`promise()`): if sigma(W) <= kappa * cap, the result has spectral norm
- * <= cap * max_{[0, kappa]} p (computed in float64 at construction; equal to `cap` for
- * kappa <= 1.3 (numpy scan), larger beyond, e.g. 1.0019 cap at 1.35, 1.028 cap at 1.5). No guarantee beyond.
- * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix.
+ * Promise (`promise()`): sigma_max(result) <= cap * max_{[0, kappa]} p (computed in float64
+ * at construction; equal to `cap` for kappa <= 1.3 (numpy scan), larger beyond, e.g. 1.0019
+ * cap at 1.35, 1.028 cap at 1.5), for EVERY input, and never above sigma_max(W).
+ * - Safe fallback: the paper's map holds only for sigma(W) <= kappa cap; far above it the
+ *   polynomial diverges (an N(0, 1) matrix or Glorot weights with cap 0.25 become NaN within 5
+ *   calls). So `X = W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= kappa` (`G = X X^T`,
+ *   an upper bound on sigma_max(X)) when it exceeds it, a projection that leaves every input
+ *   the paper covers unchanged. On [0, kappa] `p(s) <= s` (with `t = alpha s^2 <= 1`,
+ *   `p(s) / s = 1 - 3t^2 + 3t^3 - t^4 <= 1`), so no singular value grows (default alpha; an explicit `alpha` with alpha kappa^2 > 1 may).
+ * - `guarantee`: 'checked' (default) relies on that float64 analysis of the polynomial (in
+ *   exact arithmetic; float32 rounding adds ~1e-6 relative); 'certified' also projects the
+ *   result onto the `promise()` ball with a certified bound (cost: see `SpectralGuarantee`).
+ * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix (with `inputShape`,
+ * the 'certified' projection uses the convolution's true operator norm).
  */
-export class SpectralSoftCap extends ConstraintBase {
+export class SpectralSoftCap extends SpectralConstraintBase {
   static readonly className = 'SpectralSoftCap';
   readonly cap: number;
   readonly maxUpdateNorm: number;
@@ -72,6 +85,8 @@ export class SpectralSoftCap extends ConstraintBase {
   readonly alpha: number;
   /** The largest sigma(W) / cap for which `promise()` holds. */
   readonly kappa: number;
+  readonly conv: ConvKernelOptions;
+  readonly settings: GuaranteeSettings;
   private readonly promised: number;
 
   constructor(options: SpectralSoftCapOptions) {
@@ -85,22 +100,31 @@ export class SpectralSoftCap extends ConstraintBase {
       ? softCapAlpha(this.kappa)
       : checkNumber('options.alpha', options.alpha, { min: 0, max: 1e6 });
     this.promised = this.cap * Math.max(1, softCapMax(this.alpha, this.kappa));
+    this.conv = readConvOptions(options);
+    this.settings = readGuarantee(options);
+    this.loadVectors(options.powerVectors);
   }
 
-  /** Spectral norm promised for inputs with sigma(W) <= kappa * cap. */
+  /** Spectral norm promised for every input (see the class docs). */
   promise(): number {
     return this.promised;
   }
 
   override apply(w: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const x = tf.div(weightMatrix(w), this.cap) as tf.Tensor2D;
-      return tf.reshape(tf.mul(oddPolynomialIteration(x, softCapSteps(this.alpha)), this.cap), w.shape);
+      let x = tf.div(weightMatrix(w), this.cap) as tf.Tensor2D;
+      const [rows, cols] = x.shape;
+      const small = rows > cols ? tf.transpose(x) : x;
+      const g = tf.matMul(small, tf.transpose(small));
+      const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
+      x = tf.mul(x, tf.minimum(1, tf.div(this.kappa, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
+      const out = tf.reshape(tf.mul(oddPolynomialIteration(x, softCapSteps(this.alpha)), this.cap), w.shape);
+      return this.settings.guarantee === 'certified' ? this.project(out, this.promised, this.conv, this.settings, 1) : out;
     });
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { cap: this.cap, maxUpdateNorm: this.maxUpdateNorm, weightDecay: this.weightDecay, alpha: this.alpha };
+    return { cap: this.cap, maxUpdateNorm: this.maxUpdateNorm, weightDecay: this.weightDecay, alpha: this.alpha, ...this.settings, ...this.conv, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralSoftCap);

@@ -3,8 +3,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { matrixOperator, powerStep, sigmaOf, type TensorOperator } from '../estimate/powerStep.js';
+import { matrixOperator, powerStep, type TensorOperator } from '../estimate/powerStep.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
+import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
+import { certifyMatrixNorm } from './certifiedMatrixNorm.js';
+import { CHECK_SLACK, type GuaranteeSettings } from './spectralGuarantee.js';
 
 export type { Constraint };
 
@@ -87,17 +90,42 @@ export function weightMatrix(w: tf.Tensor): tf.Tensor2D {
 }
 
 /**
+ * Multiply-adds of a host certificate (`certifyMatrixNorm`: Gram matrix and Cholesky) below
+ * which 'checked' runs it on every call (about 1 ms): small matrices are always certified.
+ */
+export const CHEAP_CHECK_COST = 2 ** 21;
+
+/** Multiply-adds of `certifyMatrixNorm` on a rows x cols matrix (Gram + Cholesky). */
+export function certificateCost(rows: number, cols: number): number {
+  const d = Math.min(rows, cols);
+  return (d * d * Math.max(rows, cols)) / 2 + (d * d * d) / 6;
+}
+
+/** The sigma a constraint rescales by, decided on the host (see `SpectralConstraintBase.measure`). */
+export interface MeasuredSigma {
+  /** Value to divide by: >= sigma_max / (1 + CHECK_SLACK) after a check, sigma_max's bound with 'certified'. */
+  sigma: number;
+  /** Whether this call ran a certified check (or the certified bound). */
+  checked: boolean;
+  /** With 'certified' and a `cap` given: sigma_max <= cap is certified for the weight as it is. */
+  inside: boolean;
+  /** The power-iteration estimate of this call (from below). */
+  estimate: number;
+}
+
+/**
  * Base of lipkit's spectral constraints: keeps one persistent right power-iteration vector per
- * weight shape (warm start between calls; the first call on a shape runs
- * `COLD_START_ITERATIONS`), in the instance, never in globals. A constraint instance shared by
- * several weights of one shape shares their vector (still correct, slower to converge).
+ * weight shape (warm start between calls), in the instance, never in globals, and measures
+ * sigma_max with the constraint's `GuaranteeSettings` (`measure`). A constraint instance shared
+ * by several weights of one shape shares their vector (still correct, slower to converge).
  * The vectors live in host memory (Float32Array), not in tensors: tfjs-layers never disposes a
  * layer's constraints (not with `model.dispose()`, not when a loaded model replaces them), so
- * tensors held here would leak with every constrained model. Each call uploads the vector
- * (inDim floats) and reads the new one back. `dispose()` forgets the vectors (cold start next).
+ * tensors held here would leak with every constrained model. `dispose()` forgets the vectors
+ * (cold start and a check at the next call).
  */
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, Float32Array>();
+  private readonly calls = new Map<string, number>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -119,34 +147,107 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   }
 
   /**
-   * One warm-started power-iteration round on `op` for the weight `key`; returns
-   * `sigma = u^T A v` (a tensor, an ESTIMATE from below of the spectral norm) and the unit
-   * vectors. Must be called inside a tidy; the stored vector is kept.
+   * Warm-started power iteration on `op` for the weight `key`, in rounds (first `iterations`
+   * steps, or COLD_START_ITERATIONS on a new shape; then doubling) until the relative residual
+   * `||A^T u - sigma v|| / sigma` is <= `tolerance` or `maxIterations` more steps ran. Returns
+   * `sigma = ||A v||` (an ESTIMATE from below), the unit vectors (tensors, caller's tidy) and
+   * whether it converged. One read of two numbers per round.
    */
-  protected powerRound(key: string, op: TensorOperator, inDim: number, iterations: number): { sigma: tf.Scalar; u: tf.Tensor; v: tf.Tensor } {
+  protected powerRound(key: string, op: TensorOperator, inDim: number, iterations: number, tolerance = Infinity, maxIterations = 0): {
+    sigma: number; u: tf.Tensor; v: tf.Tensor; converged: boolean; cold: boolean;
+  } {
     let old = this.vectors.get(key);
     if (old !== undefined && old.length !== inDim) { this.vectors.delete(key); old = undefined; }
-    const start = old !== undefined ? tf.tensor1d(old) : tf.div(tf.ones([inDim]), Math.sqrt(inDim));
-    const { u, v } = powerStep(op, start, old === undefined ? Math.max(iterations, COLD_START_ITERATIONS) : iterations);
-    this.vectors.set(key, Float32Array.from(v.dataSync()));
-    return { sigma: sigmaOf(op, u, v), u, v };
+    let v: tf.Tensor = old !== undefined ? tf.tensor1d(old) : tf.div(tf.ones([inDim]), Math.sqrt(inDim));
+    let steps = old === undefined ? Math.max(iterations, COLD_START_ITERATIONS) : iterations;
+    let extra = 0;
+    for (;;) {
+      const r = powerStep(op, v, steps);
+      const av = op.apply(r.v);
+      const sigma = tf.norm(av);
+      const u = tf.div(av, tf.maximum(sigma, 1e-30));
+      const y = op.adjoint(u);
+      const resid = tf.norm(tf.sub(y, tf.mul(r.v, sigma)));
+      const [s, res] = tf.stack([sigma, resid]).dataSync() as Float32Array;
+      const converged = s === 0 || (res as number) <= tolerance * (s as number);
+      if (converged || extra >= maxIterations || !Number.isFinite(s as number)) {
+        this.vectors.set(key, Float32Array.from(r.v.dataSync()));
+        return { sigma: s as number, u, v: r.v, converged, cold: old === undefined };
+      }
+      v = tf.div(y, tf.maximum(tf.norm(y), 1e-30));
+      extra += steps;
+      steps = Math.min(Math.max(2 * steps, 2), Math.max(1, maxIterations - extra));
+    }
   }
 
   /**
-   * The estimated spectral norm of a weight: a Dense matrix, the reshaped conv kernel, or with
-   * `conv.inputShape` the convolution operator (`convKernelOperator`). Inside a tidy.
+   * sigma_max of a weight (a Dense matrix, the reshaped conv kernel, or with `conv.inputShape`
+   * the convolution operator) as the constraint must rescale by, per `settings` (see
+   * `SpectralGuarantee`): the converged power-iteration estimate, replaced at a check by
+   * `max(estimate, bound / (1 + CHECK_SLACK))` ('checked') or by the certified bound itself
+   * ('certified'). With 'certified' and `cap`, when the estimate is >= `insideFloor`, first
+   * tests whether sigma_max <= cap is already certified (`inside`). Call inside a tidy.
    */
-  protected estimateSigma(w: tf.Tensor, iterations: number, conv: ConvKernelOptions): tf.Scalar {
-    if ((w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined) {
-      const op = convKernelOperator(w, conv.inputShape, { strides: conv.strides, padding: conv.padding });
-      return this.powerRound(`conv:${w.shape.join('x')}`, op, op.inDim, iterations).sigma;
+  protected measure(w: tf.Tensor, conv: ConvKernelOptions, settings: GuaranteeSettings, iterations: number, cap?: number, prefix = '', insideFloor = 0): MeasuredSigma {
+    const certified = settings.guarantee === 'certified';
+    const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
+    let key: string;
+    let pr: ReturnType<SpectralConstraintBase['powerRound']>;
+    let m: tf.Tensor2D | null = null;
+    if (convOp) {
+      const op = convKernelOperator(w, conv.inputShape as number[], { strides: conv.strides, padding: conv.padding });
+      key = `${prefix}conv:${w.shape.join('x')}`;
+      pr = this.powerRound(key, op, op.inDim, iterations, settings.tolerance, settings.maxIterations);
+    } else {
+      m = weightMatrix(w);
+      key = `${prefix}mat:${m.shape.join('x')}`;
+      // host certificate this call anyway: its float64 power steps are cheaper than the backend's
+      const host = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
+      pr = this.powerRound(key, matrixOperator(m), m.shape[1], iterations, host ? Infinity : settings.tolerance, host ? 0 : settings.maxIterations);
     }
-    const m = weightMatrix(w);
-    return this.powerRound(`mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], iterations).sigma;
+    const count = (this.calls.get(key) ?? 0) + 1;
+    this.calls.set(key, count);
+    const tryInside = certified && cap !== undefined && pr.sigma >= insideFloor;
+    const cheap = m !== null && certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
+    const check = certified || cheap || pr.cold || !pr.converged || count % settings.checkEvery === 0;
+    if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
+    const v0 = this.vectors.get(key) as Float32Array;
+    let upper: number;
+    let estimate: number;
+    if (m !== null) {
+      const [rows, cols] = m.shape;
+      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0, CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
+      if (Number.isNaN(c.estimate)) return { sigma: c.upperBound, checked: true, inside: true, estimate: pr.sigma };
+      upper = c.upperBound; estimate = c.estimate;
+      this.vectors.set(key, c.v);
+    } else {
+      const r = convSpectralNorm(w, conv.inputShape as number[], {
+        strides: conv.strides, padding: conv.padding, init: v0, iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
+      });
+      upper = r.upperBound; estimate = r.sigma;
+      this.vectors.set(key, r.v);
+      if (tryInside && upper <= (cap as number)) return { sigma: upper, checked: true, inside: true, estimate: Math.max(pr.sigma, estimate) };
+    }
+    const best = Math.max(pr.sigma, estimate);
+    return { sigma: certified ? upper : Math.max(best, upper / (1 + CHECK_SLACK)), checked: true, inside: false, estimate: best };
   }
 
-  /** Forgets the persistent power-iteration vectors (the next call starts cold). */
+  /**
+   * `w <- w min(1, cap / sigma)` with sigma from `measure` (the shared last step of the caps and
+   * the hammer): a clone when the weight is inside (sigma <= cap (1 + NO_OP_TOLERANCE), or
+   * certified inside with 'certified'). Call inside a tidy.
+   */
+  protected project(w: tf.Tensor, cap: number, conv: ConvKernelOptions, settings: GuaranteeSettings, iterations: number, prefix = ''): tf.Tensor {
+    const certified = settings.guarantee === 'certified';
+    const ms = this.measure(w, conv, settings, iterations, certified ? cap : undefined, prefix);
+    if (ms.inside || !Number.isFinite(ms.sigma)) return tf.clone(w);
+    if (certified ? ms.sigma <= cap : ms.sigma <= cap * (1 + NO_OP_TOLERANCE)) return tf.clone(w);
+    return tf.mul(w, cap / ms.sigma);
+  }
+
+  /** Forgets the persistent power-iteration vectors and call counts (the next call starts cold). */
   dispose(): void {
     this.vectors.clear();
+    this.calls.clear();
   }
 }

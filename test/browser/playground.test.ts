@@ -2,7 +2,7 @@
 // certified bound, certifies a dropped model (and refuses bad drops with one message), loads
 // nothing from beyond 127.0.0.1 and logs no console error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -60,7 +60,9 @@ describe('lipkit playground page', () => {
     await page.selectOption('#method', 'gradient-penalty');
     await page.click('#train');
     await page.waitForFunction(() => Number(document.getElementById("step")?.textContent) >= 30, undefined, { timeout: 60_000 });
-    await page.click('#train'); // pause
+    await page.click('#train'); // pause: the bounds are then those of the current model
+    await page.waitForFunction(() => document.getElementById('upper')?.dataset.step === document.getElementById('step')?.textContent,
+      undefined, { timeout: 60_000 });
     const upper = Number(await page.textContent('#upper'));
     const lower = Number(await page.textContent('#lower'));
     expect(upper).toBeGreaterThan(0);
@@ -76,6 +78,21 @@ describe('lipkit playground page', () => {
     });
     expect(colours.orange).toBeGreaterThan(5000);
     expect(colours.blue).toBeGreaterThan(5000);
+
+    // Export the trained model (TF.js download handler) and certify the download in Node: same bound.
+    const downloads: Record<string, string> = {};
+    page.on('download', (d) => { void d.path().then((p) => { downloads[d.suggestedFilename()] = p; }); });
+    await page.click('#export');
+    for (let i = 0; i < 100 && Object.keys(downloads).length < 2; i++) await page.waitForTimeout(100);
+    expect(Object.keys(downloads).sort()).toEqual(['lipkit-playground.json', 'lipkit-playground.weights.bin']);
+    const exported = join(dir, 'exported');
+    mkdirSync(exported);
+    const modelJson = JSON.parse(readFileSync(downloads['lipkit-playground.json'], 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    expect(modelJson.weightsManifest[0].paths).toEqual(['./lipkit-playground.weights.bin']);
+    copyFileSync(downloads['lipkit-playground.json'], join(exported, 'model.json'));
+    copyFileSync(downloads['lipkit-playground.weights.bin'], join(exported, 'lipkit-playground.weights.bin'));
+    const again = await certify(join(exported, 'model.json'), { lowerBound: false });
+    expect(Number(again.upperBound.toPrecision(4))).toBe(upper);
 
     // Drop the saved example model: the per-layer table of `lipkit certify`.
     await dropFiles(page, [file('examples/models/mlp/model.json'), file('examples/models/mlp/weights.bin')]);
@@ -109,5 +126,37 @@ describe('lipkit playground page', () => {
     expect(outside, outside.join('\n')).toEqual([]);
     expect(errors, errors.join('\n')).toEqual([]);
     console.log(`playground: backend ${backend}; bound ${upper} >= ${lower}`);
+  });
+
+  it('falls back to wasm when the browser has no WebGL, says why, and trains there', async () => {
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript(() => {
+      for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype] as { getContext: (...a: unknown[]) => unknown }[]) {
+        const original = proto.getContext;
+        proto.getContext = function (this: unknown, kind: unknown, ...rest: unknown[]) {
+          return typeof kind === 'string' && kind.includes('webgl') ? null : original.call(this, kind, ...rest);
+        };
+      }
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    expect(await page.textContent('#backend')).toMatch(/^wasm \(WebGL unavailable: .+\)$/);
+    await page.selectOption('#method', 'lipschitz-projection');
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.getElementById('step')?.textContent) >= 30, undefined, { timeout: 60_000 });
+    await page.click('#train');
+    // Lipschitz projection with cap 1 on 4 dense layers: certified bound at most 1 (times relu's 1).
+    const upper = Number(await page.textContent('#upper'));
+    expect(upper).toBeGreaterThan(0);
+    expect(upper).toBeLessThanOrEqual(1 + 1e-3);
+    await page.close();
+    expect(requests.some((r) => r.endsWith('.wasm'))).toBe(true);
+    expect(requests.filter((r) => !r.startsWith(server.url) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
   });
 });

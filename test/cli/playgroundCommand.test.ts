@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { runCli } from '../../src/cli/runCli.js';
-import { PLAYGROUND_CSP } from '../../src/cli/playgroundCommand.js';
+import { PLAYGROUND_CSP, playgroundDirectory } from '../../src/cli/playgroundCommand.js';
+import { buildPlayground } from '../../scripts/bundle.js';
 
 function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => void }; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -11,6 +12,15 @@ function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => 
 }
 
 describe('lipkit playground', () => {
+  beforeAll(async () => {
+    // `npm run build` makes dist/playground; build it here if this checkout has not been built.
+    try {
+      playgroundDirectory();
+    } catch {
+      await buildPlayground('dist/playground');
+    }
+  });
+
   it('serves the built page from 127.0.0.1 with a same-origin-only policy, and stops on SIGINT', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'playground', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -104,9 +104,18 @@ describe.each(['cpu', 'wasm'] as const)('constraints on %s (oracle: exact SVD)',
     }
   });
 
-  it('spectralHardCap: sigma <= 1.0109 cap for weights from 0.3 to 20 times the cap (float64 polynomial bound)', () => {
+  it('spectralHardCap: sigma <= cap (1 + 1e-3) by default, <= 1.0109 cap faithful, for weights from 0.3 to 20 times the cap', () => {
     const cap = 1.5;
-    const c = spectralHardCap({ cap });
+    const d = spectralHardCap({ cap });
+    expect(d.promise()).toBe(cap);
+    for (const [scale, seed] of [[0.3, 8], [1, 9], [1.2, 17], [3, 10], [20, 11]] as const) {
+      const w0 = tf.randomNormal([9, 6], 0, 1, 'float32', seed);
+      const w = tf.mul(w0, (scale * cap) / top(w0));
+      const out = d.apply(w);
+      expect(top(out)).toBeLessThanOrEqual(cap * (1 + 1e-3));
+      tf.dispose([w0, w, out]);
+    }
+    const c = spectralHardCap({ cap, faithful: true });
     expect(c.promise()).toBeCloseTo(HARD_CAP_MAX * cap, 10);
     for (const [scale, seed] of [[0.3, 8], [1, 9], [3, 10], [20, 11]] as const) {
       const w0 = tf.randomNormal([9, 6], 0, 1, 'float32', seed);

@@ -89,9 +89,14 @@ describe.each(['cpu', 'wasm'] as const)('constraints in training on %s', (backen
     tf.dispose([x, y]);
   });
 
-  it('spectralHammer limitation: with larger steps sigma_2 passes the cap and the hammer alone no longer bounds the model', async () => {
+  it('spectralHammer faithful limitation: with larger steps sigma_2 passes the cap and the paper\'s hammer alone no longer bounds the model; the default keeps the cap', async () => {
     const { x, y } = data();
-    const model = mlp(() => spectralHammer({ cap: 0.9 }), 30, 0.05);
+    const safe = mlp(() => spectralHammer({ cap: 0.9 }), 30, 0.05);
+    safe.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    await safe.fit(x, y, { epochs: 25, batchSize: 32, verbose: 0, shuffle: false, callbacks: [constraintsCallback()] });
+    for (const k of kernels(safe)) expect(top(k)).toBeLessThanOrEqual(0.9 * (1 + 1e-3));
+    safe.dispose();
+    const model = mlp(() => spectralHammer({ cap: 0.9, faithful: true }), 30, 0.05);
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
     await model.fit(x, y, { epochs: 25, batchSize: 32, verbose: 0, shuffle: false, callbacks: [constraintsCallback()] });
     const second = Math.max(...kernels(model).map((k) => exactSingularValues(k.arraySync() as number[][])[1] as number));

@@ -11,7 +11,7 @@ export async function chooseBackend(): Promise<{ name: string; text: string }> {
     const name = await ready({ backend: 'webgl' });
     return { name, text: 'WebGL (GPU)' };
   } catch (e) {
-    const why = (e as Error).message.replace(/^backend: /, '');
+    const why = (e as Error).message.replace(/^\w+: /, '');
     const name = await ready({ backend: 'wasm' });
     return { name, text: `wasm (WebGL unavailable: ${why})` };
   }

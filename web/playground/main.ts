@@ -42,6 +42,7 @@ function showBounds(): void {
     probe.dispose();
   }
   $('upper').textContent = fmt(bound.upperBound);
+  $('upper').dataset.step = String(trainer.steps);
   $('lower').textContent = fmt(lower);
   renderLayerTable($<HTMLTableElement>('layers'), bound.layers, { upperBound: bound.upperBound, lowerBound: lower, certified: bound.certified });
 }
@@ -91,6 +92,7 @@ async function loop(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 0)); // let the page breathe: clicks, drops, repaints
   }
+  if (trainer !== null && $('upper').dataset.step !== String(trainer.steps)) showBounds(); // paused: bound the current model
 }
 
 async function certifyFiles(files: File[]): Promise<void> {

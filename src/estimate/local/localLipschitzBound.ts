@@ -6,6 +6,7 @@ import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
 import { lipschitzBound } from '../network/lipschitzBound.js';
 import { intervalBounds, type Box } from './intervalBounds.js';
 import { jacobianBounds } from './jacobianBounds.js';
+import { spectralExpansionBound } from './spectralExpansionBound.js';
 import { localGraph, type LocalGraph } from './localGraph.js';
 
 /** Options of `localLipschitzBound`. */
@@ -80,7 +81,7 @@ export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: numb
   const b1 = spectralNormUpperBound({ data: abs, rows: no, cols: d }).upperBound;
   const b2 = spectralNormUpperBound({ data: j.c.subarray(0, full), rows: no, cols: d }).upperBound
     + spectralNormUpperBound({ data: j.r.subarray(0, full), rows: no, cols: d }).upperBound;
-  const local = Math.min(b1, b2 * (1 + 2 ** -51)) * PARAM_GUARD;
+  const local = Math.min(b1, b2 * (1 + 2 ** -51), spectralExpansionBound(graph, boxes)) * PARAM_GUARD;
   if (top === undefined) return { local, boxes };
   const pairs = new Float64Array(no);
   const g = 1 + (d + 4) * 2 ** -52;

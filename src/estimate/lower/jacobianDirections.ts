@@ -94,6 +94,13 @@ export function powerDirections(
   return { directions: v, norms, iterations: done };
 }
 
+/** Seeded random unit directions (when the model has no gradient), norms unknown (NaN). */
+export function randomDirections(c: number, d: number, seed: number): Directions {
+  const directions = seededGaussian(c * d, seed + 13);
+  normalizeRows(directions, d, seed);
+  return { directions, norms: new Float32Array(c).fill(NaN), iterations: 0 };
+}
+
 /** J^T u at c inputs (chunked), flat [c, d]. */
 function vjp(f: ModelFunction, x: Float32Array, u: Float32Array, c: number): Float32Array {
   const out = new Float32Array(c * f.d);

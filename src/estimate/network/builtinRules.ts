@@ -6,6 +6,7 @@ import {
 import { SOFTMAX_LIPSCHITZ } from './activationLipschitz.js';
 import { averagePoolingNorm, maxPoolingLipschitz } from './poolingLipschitz.js';
 import { bilinearAxisNorm, installRealModelRules } from './realModelRules.js';
+import { depthwiseDilationApplied } from './depthwiseDilation.js';
 
 /** The rules for the tfjs-layers classes lipkit certifies; installed once by `lipschitzBound`. */
 let installed = false;
@@ -128,7 +129,8 @@ function convRule(layer: Layer, ctx: LayerContext): LayerLipschitz {
   const built = convKernel(layer, cls);
   if ('reason' in built) return { kind: 'unsupported', reason: built.reason };
   const strides = pair(cfg.strides, dims);
-  const dilation = pair(cfg.dilationRate, dims);
+  // tfjs-layers 4.22's DepthwiseConv2D ignores its dilation: bound the map it applies (probed once).
+  const dilation = cls === 'DepthwiseConv2D' && !depthwiseDilationApplied() ? [1, 1] : pair(cfg.dilationRate, dims);
   let padding = String(cfg.padding ?? 'valid');
   let inputShape: number[] | null = null;
   const shape = ctx.inputShapes[0];

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
 import { checkFiniteTensor, checkNumber } from '../../util/validate.js';
 import { BudgetClock } from '../lower/budgetClock.js';
-import { exactDirections, normalizeRows, powerDirections, usesExactJacobian } from '../lower/jacobianDirections.js';
+import { exactDirections, normalizeRows, powerDirections, randomDirections, usesExactJacobian, type Directions } from '../lower/jacobianDirections.js';
 import { modelFunction } from '../lower/modelFunction.js';
 import { indexInputLayer } from '../lower/indexInputs.js';
 import { quotientAscent } from '../lower/quotientAscent.js';
@@ -86,15 +86,23 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   const totalUnits = exact ? n : n * iterations;
   let units = 0;
   let reached = 0;
+  let gradientFailure: string | null = null;
   for (let start = 0; start < n; start += chunk) {
     const c = Math.min(chunk, n - start);
     const xc = x.subarray(start * d, (start + c) * d);
-    const dir = exact ? exactDirections(f, xc, c) : powerDirections(f, xc, c, {
-      iterations, seed: seed + start,
-      stop: () => clock.spent(DIRECTIONS_SHARE * (start + c) / n),
-      onQuotients: (q) => record(q, (i) => start + i),
-      onIteration: () => clock.progress('directions', ++units, totalUnits),
-    });
+    let dir: Directions;
+    try {
+      dir = gradientFailure !== null ? randomDirections(c, d, seed + start) : exact ? exactDirections(f, xc, c) : powerDirections(f, xc, c, {
+        iterations, seed: seed + start,
+        stop: () => clock.spent(DIRECTIONS_SHARE * (start + c) / n),
+        onQuotients: (q) => record(q, (i) => start + i),
+        onIteration: () => clock.progress('directions', ++units, totalUnits),
+      });
+    } catch (e) {
+      // A model TF.js cannot differentiate (e.g. no gradient for Greater): random directions, no ascent.
+      gradientFailure = e instanceof Error ? e.message : String(e);
+      dir = randomDirections(c, d, seed + start);
+    }
     if (exact) clock.progress('directions', units += c, totalUnits);
     normalizeRows(dir.directions, d, seed + start);
     directions.set(dir.directions, start * d);
@@ -120,7 +128,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   }
 
   // 3. Ascent from the best inputs.
-  if (steps > 0 && !clock.spent()) {
+  if (steps > 0 && gradientFailure === null && !clock.spent()) {
     const order = Array.from({ length: reached }, (_, i) => i).sort((a, b) => perPoint[b] - perPoint[a]).slice(0, candidates);
     const k = order.length;
     const x0 = new Float32Array(k * d);
@@ -144,7 +152,8 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   const method = `largest realized difference quotient over ${work.quotientEvaluations} pairs: `
     + `${exact ? 'exact TF.js Jacobian' : `${iterations} power iterations (JVP by forward difference, VJP)`} directions at ${reached} of ${n} inputs, `
     + `radii ${RADII.join(', ')} of ||x||, ${work.ascentSteps} ascent steps at ${Math.min(candidates, reached)} inputs`
-    + `${work.stoppedByBudget ? `; stopped by the ${budgetSeconds} s budget` : ''}`;
+    + `${work.stoppedByBudget ? `; stopped by the ${budgetSeconds} s budget` : ''}`
+    + `${gradientFailure !== null ? `; TF.js could not differentiate the model (${gradientFailure}): random directions, no ascent` : ''}`;
   return { lowerBound: found?.quotient ?? 0, jacobianNorms: norms, best: found, method, work };
 }
 

@@ -36,7 +36,8 @@ export const MUON_UPDATE_NORM_PER_LR: number = (() => {
  *   values up to ~1.2, so coupling to the learning rate alone, as the paper's near-exact
  *   orthogonalization allows, would let weights settle ~2 % above the cap); with Adam, whose
  *   update norm is not fixed, the constraint's default 0.1 cap;
- * - 'spectral-hammer': `spectralHammer({ cap })`, top singular value set to cap (Newhouse et al.).
+ * - 'spectral-hammer': `spectralHammer({ cap, faithful: true })`, the paper's algorithm: top singular
+ *   value set to cap (Newhouse et al.), no fallback, so the AdamW vs Muon comparison sees its failure mode.
  */
 export function methodConstraint(spec: Pick<EnforcedRunSpec, 'method' | 'cap' | 'optimizer' | 'sizes'>): (() => PromisingConstraint) | undefined {
   const { method, cap } = spec;
@@ -55,7 +56,7 @@ export function methodConstraint(spec: Pick<EnforcedRunSpec, 'method' | 'cap' | 
       return () => spectralSoftCap({ cap, maxUpdateNorm });
     }
     case 'spectral-hammer':
-      return () => spectralHammer({ cap });
+      return () => spectralHammer({ cap, faithful: true });
     default:
       throw new LipkitError('spec.method', `unknown method ${JSON.stringify(method)}`);
   }
