@@ -6,7 +6,7 @@ import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
 import { lipschitzBound } from '../network/lipschitzBound.js';
 import { intervalBounds, type Box } from './intervalBounds.js';
 import { jacobianBounds } from './jacobianBounds.js';
-import { spectralExpansionBound } from './spectralExpansionBound.js';
+import { spectralExpansionBounds } from './spectralExpansionBound.js';
 import { localGraph, type LocalGraph } from './localGraph.js';
 
 /** Options of `localLipschitzBound`. */
@@ -56,9 +56,10 @@ const PARAM_GUARD = 1 + 1e-12;
  * Local bound of the graph's output at `x` over the ball of `radius`: pre-activation bounds
  * (`intervalBounds`), the interval Jacobian (`jacobianBounds`), then
  * ||J|| <= min(|| |C| + R ||_2, ||C||_2 + ||R||_2) (|J| <= |C| + R entrywise, and
- * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified). With `top`, the
- * same backward pass also bounds the gradients of f_top - f_j (rows e_top - e_j of the seed),
- * by the vector norm || |c| + r ||_2.
+ * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified), and, for chains,
+ * `spectralExpansionBound`; the smallest is returned. With `top`, the same passes also bound
+ * the gradients of f_top - f_j (rows e_top - e_j of the seed, vector norm || |c| + r ||_2; and
+ * the expansion's row differences).
  */
 export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: number, relaxation: 'linear' | 'interval', top?: number): GraphBound {
   const boxes = intervalBounds(graph, x, radius, { relaxation });
@@ -81,15 +82,17 @@ export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: numb
   const b1 = spectralNormUpperBound({ data: abs, rows: no, cols: d }).upperBound;
   const b2 = spectralNormUpperBound({ data: j.c.subarray(0, full), rows: no, cols: d }).upperBound
     + spectralNormUpperBound({ data: j.r.subarray(0, full), rows: no, cols: d }).upperBound;
-  const local = Math.min(b1, b2 * (1 + 2 ** -51), spectralExpansionBound(graph, boxes)) * PARAM_GUARD;
+  const expansion = spectralExpansionBounds(graph, boxes, top);
+  const local = Math.min(b1, b2 * (1 + 2 ** -51), expansion.bound) * PARAM_GUARD;
   if (top === undefined) return { local, boxes };
   const pairs = new Float64Array(no);
+  const expansionPairs = expansion.pairs ?? new Float64Array(no).fill(Infinity);
   const g = 1 + (d + 4) * 2 ** -52;
   for (let o = 0; o < no; o++) {
     if (o === top) continue;
     let s = 0;
     for (let k = (no + o) * d; k < (no + o + 1) * d; k++) s += (Math.abs(j.c[k]) + j.r[k]) ** 2;
-    pairs[o] = Math.sqrt(s) * g * PARAM_GUARD;
+    pairs[o] = Math.min(Math.sqrt(s) * g, expansionPairs[o]) * PARAM_GUARD;
   }
   return { local, pairs, boxes };
 }
