@@ -31,6 +31,8 @@ export interface LocalLipschitzResult {
   globalBound: number;
   /** Per input: true when the global bound was the smaller one. */
   usedGlobal: boolean[];
+  /** Per input: the local bound that was smallest ('fast-lip |C|+R', 'fast-lip ||C||+||R||', 'spectral expansion'), or 'global'. */
+  methods: (LocalMethod | 'global')[];
   radius: number;
   norm: 'l2';
   relaxation: 'linear' | 'interval';
@@ -41,9 +43,13 @@ export interface LocalLipschitzResult {
   notes: string[];
 }
 
+/** Which local bound was the smallest. */
+export type LocalMethod = 'fast-lip |C|+R' | 'fast-lip ||C||+||R||' | 'spectral expansion';
+
 /** Internal: one input's bound on the graph's own output (the logits when a softmax was stripped). */
 export interface GraphBound {
   local: number;
+  winner: LocalMethod;
   /** With `top`: per class j, a bound on ||grad (f_top - f_j)||_2 over the ball (0 at j = top). */
   pairs?: Float64Array;
   boxes: Box[];
@@ -83,8 +89,10 @@ export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: numb
   const b2 = spectralNormUpperBound({ data: j.c.subarray(0, full), rows: no, cols: d }).upperBound
     + spectralNormUpperBound({ data: j.r.subarray(0, full), rows: no, cols: d }).upperBound;
   const expansion = spectralExpansionBounds(graph, boxes, top);
-  const local = Math.min(b1, b2 * (1 + 2 ** -51), expansion.bound) * PARAM_GUARD;
-  if (top === undefined) return { local, boxes };
+  const candidates: [number, LocalMethod][] = [[b1, 'fast-lip |C|+R'], [b2 * (1 + 2 ** -51), 'fast-lip ||C||+||R||'], [expansion.bound, 'spectral expansion']];
+  const [best, winner] = candidates.reduce((a, c) => (c[0] < a[0] ? c : a));
+  const local = best * PARAM_GUARD;
+  if (top === undefined) return { local, winner, boxes };
   const pairs = new Float64Array(no);
   const expansionPairs = expansion.pairs ?? new Float64Array(no).fill(Infinity);
   const g = 1 + (d + 4) * 2 ** -52;
@@ -94,7 +102,7 @@ export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: numb
     for (let k = (no + o) * d; k < (no + o + 1) * d; k++) s += (Math.abs(j.c[k]) + j.r[k]) ** 2;
     pairs[o] = Math.min(Math.sqrt(s) * g, expansionPairs[o]) * PARAM_GUARD;
   }
-  return { local, pairs, boxes };
+  return { local, winner, pairs, boxes };
 }
 
 /** Validated common inputs: the graph, the inputs as float64 rows, and the global cap. */
@@ -190,14 +198,16 @@ export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, option
   }
   const { graph, rows, global, notes } = prepareLocal(model, x, globalBound);
   const factor = graph.softmaxStripped ? 0.5 : 1;
-  const localBounds = Float64Array.from(rows.map((row) => factor * graphLocalBound(graph, row, radius, relaxation).local));
+  const results = rows.map((row) => graphLocalBound(graph, row, radius, relaxation));
+  const localBounds = Float64Array.from(results.map((r) => factor * r.local));
   const bounds = localBounds.map((b) => Math.min(b, global));
   const usedGlobal = Array.from(localBounds, (b) => b > global);
+  const methods = results.map((r, i) => (usedGlobal[i] ? 'global' as const : r.winner));
   if (graph.softmaxStripped) notes.push('final softmax: bound = 1/2 x the logits\' local bound (softmax is 1/2-Lipschitz)');
   if (usedGlobal.some(Boolean)) notes.push(`${usedGlobal.filter(Boolean).length} of ${rows.length} inputs: the global bound ${global} was smaller and is reported`);
   return {
-    bounds, localBounds, globalBound: global, usedGlobal, radius, norm, relaxation, softmaxStripped: graph.softmaxStripped,
-    method: `${relaxation === 'linear' ? 'interval + CROWN-style linear' : 'interval'} pre-activation bounds, Fast-Lip interval Jacobian, min(|| |C|+R ||, ||C|| + ||R||), capped by the global bound`,
+    bounds, localBounds, globalBound: global, usedGlobal, methods, radius, norm, relaxation, softmaxStripped: graph.softmaxStripped,
+    method: `${relaxation === 'linear' ? 'interval + CROWN-style linear' : 'interval'} pre-activation bounds; min of the Fast-Lip interval Jacobian norms (|| |C|+R ||, ||C|| + ||R||), the spectral expansion (chains) and the global bound`,
     notes,
   };
 }
