@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../util/errors.js';
 import { fileIOHandler } from './fileIOHandler.js';
-import { checkFiniteWeights, checkHasLayers, checkWeightsMatch } from './modelFiles/checkModelWeights.js';
+import { checkActivationSizes, checkFiniteWeights, checkHasLayers, checkWeightsMatch } from './modelFiles/checkModelWeights.js';
 import { withWeightBudget } from './modelFiles/weightBudget.js';
 import { weightElements } from './modelFiles/weightManifest.js';
 
@@ -24,8 +24,9 @@ function notLoadable(modelJsonPath: string, e: unknown): LipkitError {
  * 3. the manifest's weight names and shapes must be exactly the model's (`checkWeightsMatch`)
  *    before any weight is decoded (uint8 / uint16 / float16 weights are dequantized by
  *    `tf.io.decodeWeights`, as `tf.loadLayersModel` does);
- * 4. every weight must be finite (`checkFiniteWeights`) and the model must have a layer
- *    (`checkHasLayers`).
+ * 4. the model must have a layer (`checkHasLayers`), inputs and layer outputs of at most
+ *    2^25 elements per example (`checkActivationSizes`), and finite weights only
+ *    (`checkFiniteWeights`).
  * The training configuration and optimizer weights are ignored (certification needs neither).
  * Every failure is a `LipkitError` whose argument is `modelJsonPath`; nothing is left allocated.
  */
@@ -41,6 +42,7 @@ export async function loadModel(modelJsonPath: string): Promise<tfl.LayersModel>
     throw notLoadable(modelJsonPath, e);
   }
   try {
+    checkActivationSizes(model, modelJsonPath);
     checkWeightsMatch(model, specs, modelJsonPath);
     const decoded = tf.io.decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), specs);
     try {

@@ -83,6 +83,18 @@ export function certifyMatrixNorm(
   return { upperBound: r.upperBound, estimate: Math.max(r.estimate, Math.sqrt(lambda)), v: rightVector(x, z, rows, cols, d, n), method: 'trace-power' };
 }
 
+/**
+ * Multiply-adds of a host certificate (`certifyMatrixNorm`: Gram matrix and Cholesky) below
+ * which 'checked' runs it on every call (about 1 ms): small matrices are always certified.
+ */
+export const CHEAP_CHECK_COST = 2 ** 21;
+
+/** Multiply-adds of `certifyMatrixNorm` on a rows x cols matrix (Gram + Cholesky). */
+export function certificateCost(rows: number, cols: number): number {
+  const d = Math.min(rows, cols);
+  return (d * d * Math.max(rows, cols)) / 2 + (d * d * d) / 6;
+}
+
 /** gamma_k = k u / (1 - k u) (Higham). */
 function gamma(k: number): number {
   return (k * UNIT_ROUNDOFF) / (1 - k * UNIT_ROUNDOFF);

@@ -6,7 +6,7 @@ import { checkNumber } from '../util/validate.js';
 import { matrixOperator, powerStep, type TensorOperator } from '../estimate/powerStep.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
-import { certifyMatrixNorm } from './certifiedMatrixNorm.js';
+import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
 import { CHECK_SLACK, type GuaranteeSettings } from './spectralGuarantee.js';
 
 export type { Constraint };
@@ -87,18 +87,6 @@ export function weightMatrix(w: tf.Tensor): tf.Tensor2D {
   if (w.size === 0) throw new LipkitError('weight', `must not be empty, got shape [${w.shape.join(', ')}]`);
   const cout = w.shape[w.rank - 1] as number;
   return (w.rank === 2 ? w : tf.reshape(w, [w.size / cout, cout])) as tf.Tensor2D;
-}
-
-/**
- * Multiply-adds of a host certificate (`certifyMatrixNorm`: Gram matrix and Cholesky) below
- * which 'checked' runs it on every call (about 1 ms): small matrices are always certified.
- */
-export const CHEAP_CHECK_COST = 2 ** 21;
-
-/** Multiply-adds of `certifyMatrixNorm` on a rows x cols matrix (Gram + Cholesky). */
-export function certificateCost(rows: number, cols: number): number {
-  const d = Math.min(rows, cols);
-  return (d * d * Math.max(rows, cols)) / 2 + (d * d * d) / 6;
 }
 
 /** The sigma a constraint rescales by, decided on the host (see `SpectralConstraintBase.measure`). */

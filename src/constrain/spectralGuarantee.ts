@@ -39,17 +39,17 @@ export interface GuaranteeSettings {
   checkEvery: number;
 }
 
-/** Reads and validates the guarantee options (fields named `options.*`). */
-export function readGuarantee(options: GuaranteeOptions): GuaranteeSettings {
+/** Reads and validates the guarantee options (fields named `<prefix>.*`, default `options.*`). */
+export function readGuarantee(options: GuaranteeOptions, prefix = 'options'): GuaranteeSettings {
   const { guarantee = 'checked', tolerance = 2e-4, maxIterations = 16, checkEvery = 10 } = options;
   if (guarantee !== 'checked' && guarantee !== 'certified') {
-    throw new LipkitError('options.guarantee', `must be 'checked' or 'certified', got ${JSON.stringify(guarantee)}`);
+    throw new LipkitError(`${prefix}.guarantee`, `must be 'checked' or 'certified', got ${JSON.stringify(guarantee)}`);
   }
   return {
     guarantee,
-    tolerance: checkNumber('options.tolerance', tolerance, { min: 0, exclusiveMin: true, max: 0.5 }),
-    maxIterations: checkNumber('options.maxIterations', maxIterations, { min: 1, max: 1e5, integer: true }),
-    checkEvery: checkNumber('options.checkEvery', checkEvery, { min: 1, max: 1e9, integer: true }),
+    tolerance: checkNumber(`${prefix}.tolerance`, tolerance, { min: 0, exclusiveMin: true, max: 0.5 }),
+    maxIterations: checkNumber(`${prefix}.maxIterations`, maxIterations, { min: 1, max: 1e5, integer: true }),
+    checkEvery: checkNumber(`${prefix}.checkEvery`, checkEvery, { min: 1, max: 1e9, integer: true }),
   };
 }
 

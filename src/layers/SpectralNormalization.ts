@@ -8,14 +8,21 @@ import { lipschitzRuleFor, registerLipschitzRule, type LayerLipschitz } from '..
 import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type SerializedLayer } from './innerLayer.js';
 import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
 import { withKernel } from './pieceKernel.js';
+import { sigmaOf } from '../estimate/powerStep.js';
+import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
+import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
+import { CHECK_SLACK, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
 
 /** Configuration of `SpectralNormalization`. */
-export interface SpectralNormalizationConfig extends LayerArgs {
+export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions {
   /** The layer to normalize: an unbuilt tfjs-layers Dense, Conv1D or Conv2D (or its `{ className, config }`). */
   layer: tfl.layers.Layer | SerializedLayer;
   /** The spectral norm the effective kernel is scaled to. Default 1. */
   target?: number;
-  /** Power-iteration steps per training call (`training: true`, as in `fit`). Default 1 (PyTorch, Keras). */
+  /**
+   * Power-iteration steps per training call (`training: true`, as in `fit`) before the
+   * residual test; each is PyTorch's two matrix-vector products from the stored u. Default 1.
+   */
   powerIterations?: number;
   /** Power-iteration steps when the layer is built, so it is normalized before any training. Default 15 (PyTorch). */
   warmupIterations?: number;
@@ -52,12 +59,20 @@ export interface SpectralNormalizationConfig extends LayerArgs {
  * norm. With an unknown spatial size: the kernel reshaped to [k * cin, cout], as PyTorch,
  * which does NOT bound the convolution (it can exceed target by up to sqrt(k / stride)).
  *
- * sigma is an ESTIMATE from below of the largest singular value, so the effective kernel's
- * exact norm can exceed `target`: by 1e-3 or less after warm-up and moderate training, but
- * one step per update cannot follow fast spectrum changes. Measured: a 3x3 conv on 5x5 inputs
- * trained toward maximal gain (Adam 0.02, top singular values crossing) reached 1.18-1.22 x
- * target after 10 steps (5 steps per update: 1.06). Call `refresh()` after training to
- * re-converge (back to 1 + 1e-3 there). `lipschitzBound` certifies the actual effective kernel.
+ * Promise for the kernel each TRAINING call uses: |sigma_max(W_eff) / target - 1| <= 1e-3 from
+ * the first call on ('checked', default), or sigma_max(W_eff) <= target up to float32 rounding
+ * ('certified'); see `SpectralGuarantee`. A training call runs PyTorch's step (two
+ * matrix-vector products from the stored u) and continues while the power residual exceeds
+ * `tolerance` (at most `maxIterations` more steps); a CERTIFIED check (float64 Gram + Cholesky
+ * of the kernel matrix, or `convSpectralNorm`'s DFT/dense bound for a conv operator) runs on
+ * the first training call, every `checkEvery` calls, when the residual did not converge, and
+ * on every call when it is cheap (small kernels); a failed check rescales sigma by the bound.
+ * 'certified' divides by the certified bound on every training call (cost: the host Gram and
+ * Cholesky each call). `lastTrainingSigma` is the sigma the last training call used.
+ * Inference calls use the stored (u, v) on the CURRENT kernel, which the optimizer moved after
+ * the last training call: there sigma is an ESTIMATE that lags (as in PyTorch); call
+ * `refresh()` after training to re-converge. `lipschitzBound` certifies the actual effective
+ * kernel whatever it is.
  */
 export class SpectralNormalization extends tfl.layers.Layer {
   static readonly className = 'LipkitSpectralNormalization';
@@ -68,6 +83,11 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly warmupIterations: number;
   readonly warmupTolerance: number;
   readonly seed: number;
+  readonly settings: GuaranteeSettings;
+  /** sigma (the divisor) used by the last training call; NaN before the first. */
+  lastTrainingSigma = NaN;
+  private trainingCalls = 0;
+  private conv: { inputShape: number[]; strides: number[]; padding: 'same' | 'valid' } | null = null;
   private vectors: PowerVectors | null = null;
   private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
   private method: KernelOperatorMethod | null = null;
@@ -85,6 +105,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const warmupIterations = checkNumber('config.warmupIterations', config.warmupIterations ?? 15, { min: 1, max: 10000, integer: true });
     const warmupTolerance = checkNumber('config.warmupTolerance', config.warmupTolerance ?? 1e-5, { min: 0, max: 1 });
     const seed = checkNumber('config.seed', config.seed ?? 0, { integer: true });
+    const settings = readGuarantee(config, 'config');
     const inherit = config.inputShape == null && config.batchInputShape == null && layer.batchInputShape != null
       ? { batchInputShape: layer.batchInputShape } : {};
     super({ ...config, ...inherit });
@@ -94,6 +115,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.warmupIterations = warmupIterations;
     this.warmupTolerance = warmupTolerance;
     this.seed = seed;
+    this.settings = settings;
   }
 
   override get trainableWeights(): tfl.LayerVariable[] {
@@ -121,6 +143,12 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.kernelOp = kernelOperatorFor(this.layer, shape);
     const probe = this.kernelOp(kernel);
     this.method = probe.method;
+    if (probe.method === 'conv operator') {
+      const cfg = this.layer.getConfig();
+      const dims = shape.length - 2;
+      const arr = (x: unknown): number[] => (Array.isArray(x) ? x.map(Number) : new Array<number>(dims).fill(Number(x ?? 1)));
+      this.conv = { inputShape: shape.slice(1) as number[], strides: arr(cfg['strides']), padding: cfg['padding'] === 'same' ? 'same' : 'valid' };
+    }
     const zeros = tfl.initializers.zeros();
     this.vectors = new PowerVectors(
       this.addWeight('sn_u', probe.uShape, 'float32', zeros, undefined, false),
@@ -138,10 +166,56 @@ export class SpectralNormalization extends tfl.layers.Layer {
     return tf.tidy(() => {
       const { vectors, kernelOp } = this.state();
       const kernel = kernelOf(this.layer);
-      const sigma = vectors.sigma(kernelOp(kernel).op, kwargs?.training === true, this.powerIterations);
+      const { op } = kernelOp(kernel);
+      let sigma: tf.Scalar;
+      if (kwargs?.training === true) {
+        const scale = this.trainStep(kernel, op);
+        sigma = tf.mul(sigmaOf(op, vectors.u.read(), vectors.v.read()), scale);
+      } else {
+        sigma = vectors.sigma(op, false, 0);
+      }
       const effective = tf.mul(kernel, tf.div(this.target, tf.add(sigma, 1e-12)));
       return callWithKernel(this.layer, effective, inputs, kwargs ?? {});
     });
+  }
+
+  /**
+   * The training call's power step and check (see the class docs); stores the vectors and
+   * returns the factor by which `u^T A v` must be scaled (1 unless a check raised sigma).
+   */
+  private trainStep(kernel: tf.Tensor, op: KernelOperator['op']): number {
+    const vectors = this.state().vectors;
+    const certified = this.settings.guarantee === 'certified';
+    const cout = kernel.shape[kernel.rank - 1] as number;
+    const rows = kernel.size / cout;
+    const cheap = this.conv === null && certificateCost(rows, cout) <= CHEAP_CHECK_COST;
+    const host = certified || cheap;
+    const pr = vectors.train(op, this.powerIterations, host ? Infinity : this.settings.tolerance, host ? 0 : this.settings.maxIterations);
+    this.trainingCalls++;
+    const check = host || this.trainingCalls === 1 || !pr.converged || this.trainingCalls % this.settings.checkEvery === 0;
+    if (!check) {
+      this.lastTrainingSigma = pr.sigma;
+      return 1;
+    }
+    let upper: number;
+    let estimate: number;
+    if (this.conv === null) {
+      // Dense [in, out] or reshaped [k cin, cout]: the layer's u (length cout) is the matrix's right vector.
+      const c = certifyMatrixNorm(kernel.dataSync(), rows, cout, vectors.u.read().dataSync() as Float32Array, CHECK_SLACK / 2);
+      upper = c.upperBound; estimate = c.estimate;
+      vectors.setFromU(op, tf.tensor1d(c.v));
+    } else {
+      const r = convSpectralNorm(kernel, this.conv.inputShape, {
+        strides: this.conv.strides, padding: this.conv.padding, init: vectors.v.read().dataSync() as Float32Array,
+        iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
+      });
+      upper = r.upperBound; estimate = r.sigma;
+      vectors.set(tf.tensor1d(r.u), tf.tensor1d(r.v));
+    }
+    const stored = sigmaOf(op, vectors.u.read(), vectors.v.read()).dataSync()[0] as number;
+    const use = certified ? upper : Math.max(pr.sigma, estimate, stored, upper / (1 + CHECK_SLACK));
+    this.lastTrainingSigma = use;
+    return stored > 0 ? use / stored : 1;
   }
 
   /** The stored estimate `sigma = u^T A(W) v` of the current kernel (inference value, nothing updated). */
@@ -191,6 +265,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       warmupIterations: this.warmupIterations,
       warmupTolerance: this.warmupTolerance,
       seed: this.seed,
+      ...this.settings,
     };
   }
 

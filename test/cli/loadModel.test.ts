@@ -69,6 +69,18 @@ describe('loadModel', () => {
     m.dispose();
   });
 
+  it('tiny weights on a gigantic input (1x1 conv on 100000 x 100000) are refused before any forward pass', async () => {
+    const dir = join(root, 'wide');
+    const p = writeModelJson(dir, {
+      class_name: 'Sequential',
+      config: { name: 'wide', layers: [{ class_name: 'Conv2D', config: { name: 'conv', filters: 1, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', use_bias: false, batch_input_shape: [null, 100000, 100000, 1] } }] },
+    }, [{ paths: ['w.bin'], weights: [{ name: 'conv/kernel', shape: [1, 1, 1, 1], dtype: 'float32' }] }]);
+    writeFileSync(join(dir, 'w.bin'), Buffer.from(new Float32Array([1]).buffer));
+    const before = tf.memory().numTensors;
+    expect((await rejection(loadModel(p))).message).toMatch(/input '.*' has shape \[\?, 100000, 100000, 1\] \(10000000000 elements per example\), more than the 33554432/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refused loads (non-finite weights, mismatched manifest) leave no tensors behind', async () => {
     const dir = join(root, 'nan');
     const p = writeModelJson(dir, denseTopology(2, [1]), [{ paths: ['w.bin'], weights: [

@@ -83,3 +83,31 @@ export function outputsFinite(model: tfl.LayersModel, inputs: tf.Tensor): boolea
     for (const o of list) o.dispose();
   }
 }
+
+/** Most elements per example accepted for a model input or a layer output (2^25: 32 Mi floats, 128 MiB). */
+export const MAX_ACTIVATION_ELEMENTS = 2 ** 25;
+
+function elementsPerExample(shape: (number | null)[]): number {
+  return shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+}
+
+/**
+ * Refuses a model whose inputs or layer outputs hold more than `MAX_ACTIVATION_ELEMENTS`
+ * elements per example (known sizes only): its weights may be tiny (a 1x1 convolution on a
+ * 100000 x 100000 image), but every forward pass and every bound would need gigabytes.
+ */
+export function checkActivationSizes(model: tfl.LayersModel, file: string): void {
+  const shapes: [string, (number | null)[]][] = model.inputs.map((t) => [`input '${t.name}'`, t.shape]);
+  for (const layer of model.layers) {
+    let out: unknown;
+    try { out = layer.outputShape; } catch { continue; } // layers called several times have no single output shape
+    const list = (Array.isArray(out) && out.length > 0 && Array.isArray(out[0]) ? out : [out]) as (number | null)[][];
+    for (const s of list) if (Array.isArray(s)) shapes.push([`layer '${layer.name}' (${layer.getClassName()}) output`, s]);
+  }
+  for (const [what, shape] of shapes) {
+    const n = elementsPerExample(shape);
+    if (n > MAX_ACTIVATION_ELEMENTS) {
+      throw new LipkitError(file, `${what} has shape [${shape.map((d) => d ?? '?').join(', ')}] (${n} elements per example), more than the ${MAX_ACTIVATION_ELEMENTS} lipkit handles`);
+    }
+  }
+}
