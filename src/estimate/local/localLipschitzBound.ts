@@ -19,6 +19,8 @@ export interface LocalLipschitzOptions {
   relaxation?: 'linear' | 'interval';
   /** A certified global bound of the model to cap the local ones with; default `lipschitzBound(model).upperBound` (Infinity when that throws). */
   globalBound?: number;
+  /** A layer the local bounds cannot handle: 'throw' (default, a `LipkitError` naming it) or 'global' (report the global bound for every input, flagged in `methods` and `notes`). */
+  onUnsupported?: 'throw' | 'global';
 }
 
 /** The result of `localLipschitzBound`. */
@@ -186,7 +188,8 @@ function checkGraph(model: tfl.LayersModel, graph: LocalGraph, x: tf.Tensor, row
  * Float64 with outward rounding margins. Each bound is capped by the global certified bound
  * (`lipschitzBound`), so it is never larger; `localBounds` keeps the uncapped values.
  * As radius -> 0 on a ReLU network away from kinks the bound tends to ||J(x)||_2.
- * Unsupported layers throw a `LipkitError` naming the layer.
+ * Unsupported layers throw a `LipkitError` naming the layer (or, with
+ * `onUnsupported: 'global'`, every input gets the global bound, flagged).
  */
 export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, options: LocalLipschitzOptions): LocalLipschitzResult {
   if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with a radius');
@@ -196,7 +199,25 @@ export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, option
   if (relaxation !== 'linear' && relaxation !== 'interval') {
     throw new LipkitError('options.relaxation', `must be 'linear' or 'interval', got ${JSON.stringify(relaxation)}`);
   }
-  const { graph, rows, global, notes } = prepareLocal(model, x, globalBound);
+  const { onUnsupported = 'throw' } = options;
+  if (onUnsupported !== 'throw' && onUnsupported !== 'global') {
+    throw new LipkitError('options.onUnsupported', `must be 'throw' or 'global', got ${JSON.stringify(onUnsupported)}`);
+  }
+  let prepared: ReturnType<typeof prepareLocal>;
+  try {
+    prepared = prepareLocal(model, x, globalBound);
+  } catch (e) {
+    if (onUnsupported === 'throw' || !(e instanceof LipkitError) || e.argument !== 'model' || !/is not supported by the local bounds/.test(e.message)) throw e;
+    const global = globalBound ?? lipschitzBound(model).upperBound;
+    const n = x.shape[0];
+    return {
+      bounds: new Float64Array(n).fill(global), localBounds: new Float64Array(n).fill(Infinity), globalBound: global,
+      usedGlobal: new Array<boolean>(n).fill(true), methods: new Array<'global'>(n).fill('global'), radius, norm, relaxation,
+      softmaxStripped: false, method: 'global bound only (fallback)',
+      notes: [`fell back to the global bound: ${e.message.replace(/^model: /, '')}`],
+    };
+  }
+  const { graph, rows, global, notes } = prepared;
   const factor = graph.softmaxStripped ? 0.5 : 1;
   const results = rows.map((row) => graphLocalBound(graph, row, radius, relaxation));
   const localBounds = Float64Array.from(results.map((r) => factor * r.local));

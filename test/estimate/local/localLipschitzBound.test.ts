@@ -199,6 +199,11 @@ describe('localLipschitzBound', () => {
     expectError(() => localLipschitzBound(model, bad, { radius: 1 }), 'x');
     const ln = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [3] }), tfl.layers.layerNormalization({ name: 'myNorm' })] });
     expect(() => localLipschitzBound(ln, x, { radius: 1 })).toThrow(/myNorm/);
+    const fallback = localLipschitzBound(ln, x, { radius: 1, onUnsupported: 'global', globalBound: 3 });
+    expect(Array.from(fallback.bounds)).toEqual([3]);
+    expect(fallback.methods).toEqual(['global']);
+    expect(fallback.notes[0]).toMatch(/fell back to the global bound: .*myNorm/);
+    expectError(() => localLipschitzBound(model, x, { radius: 1, onUnsupported: 'skip' as 'global' }), 'options.onUnsupported');
     x.dispose(); bad.dispose(); model.dispose(); ln.dispose();
   });
 });
