@@ -90,10 +90,12 @@ describe('spectralExpansionBound', () => {
     let best = 0;
     for (let s = 0; s < 15; s++) {
       const z = pointInBall(x, radius, rand, s % 2 === 0);
-      const rows = tf.tidy(() => {
+      const grads = tf.tidy(() => {
         const zt = tf.tensor(Array.from(z), [1, 5, 5, 2]);
-        return [0, 1, 2].map((k) => Float64Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.slice(model.apply(t) as tf.Tensor, [0, k], [1, 1])))(zt).dataSync()));
+        return [0, 1, 2].map((k) => tf.grad((t: tf.Tensor) => tf.sum(tf.slice(model.apply(t) as tf.Tensor, [0, k], [1, 1])))(zt));
       });
+      const rows = grads.map((g) => Float64Array.from(g.dataSync()));
+      tf.dispose(grads);
       best = Math.max(best, normOf(rows));
     }
     expect(bound).toBeGreaterThanOrEqual(best * (1 - 1e-4));
