@@ -42,7 +42,7 @@ export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist
  * Sizes of the presets. Figure 1 presets follow Appendix A.1: sequences of length 200, a conv
  * embedding of kernel 5, one S4D or Transformer layer of width 64 (quick: width 32, length 100).
  * Runs per seed: 2 baselines x 2 tasks + |lambdas| x 2 regularized arms + 2 controls.
- * Measured CPU seconds are in docs/results/continuity-default.md (the machine is shared: wall
+ * Measured CPU seconds are in docs/results/continuity-quick.md (the machine is shared: wall
  * time is longer under load).
  */
 export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
