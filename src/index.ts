@@ -121,7 +121,7 @@ export type { StandardScaler } from './data/standardScaler.js';
 export { informerSplit } from './data/informerSplit.js';
 export type { InformerSplit, InformerSplitOptions, WindowSet, ForecastFeatures } from './data/informerSplit.js';
 export { forecastMetrics } from './data/forecastMetrics.js';
-export { continuityTask, continuityFilter } from './data/continuityTask.js';
+export { continuityTask, sineSumMap, SINE_MAP_TERMS } from './data/continuityTask.js';
 export type { ContinuityTaskOptions, ContinuityTaskData, Continuity } from './data/continuityTask.js';
 
 // Sequence models (issue 4)

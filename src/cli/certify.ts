@@ -32,6 +32,10 @@ export interface CertifyOptions {
   localRadius?: number;
   /** Pre-activation bounds of the local bounds: 'linear' (default) or 'interval' (faster). */
   localRelaxation?: 'linear' | 'interval';
+  /** Time budget of the lower bound, seconds (issue 10). Default: `lipschitzLowerBound`'s. */
+  budgetSeconds?: number;
+  /** Progress of the per-layer norms ('layer norms') and of the lower bound's stages ('lower bound: ...'). */
+  onProgress?: (p: { stage: string; done: number; total: number; label?: string }) => void;
 }
 
 /** One row of the per-layer table of `lipkit certify`. */
@@ -69,13 +73,13 @@ export interface CertifyReport {
  * `setBackend()` (honours `LIPKIT_BACKEND`). Leaves no tensors behind.
  */
 export async function certify(modelJsonPath: string, options: CertifyOptions = {}): Promise<CertifyReport> {
-  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation } = options;
+  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation, budgetSeconds, onProgress } = options;
   if (localRadius !== undefined && data === undefined) throw new LipkitError('--local-radius', 'needs --data inputs.json (the inputs to certify around)');
   const start = performance.now();
   const backend = await setBackend();
   const model = await loadModel(modelJsonPath);
   try {
-    const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported }));
+    const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported, onProgress }));
     const notes = [...bound.notes];
     let certified = bound.certified;
     if (!Number.isFinite(bound.upperBound)) {
@@ -98,7 +102,10 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
             certified = false;
             notes.push(`the model's outputs are not finite (NaN or Infinity in TF.js's float32 forward pass) at the ${probe.source}: NOT certified`);
           }
-          const result = asFlagError(() => lipschitzLowerBound(model, inputs, { steps, seed }));
+          const result = asFlagError(() => lipschitzLowerBound(model, inputs, {
+            steps, seed, ...(budgetSeconds === undefined ? {} : { budgetSeconds }),
+            ...(onProgress ? { onProgress: (p) => onProgress({ ...p, stage: `lower bound: ${p.stage}` }) } : {}),
+          }));
           lower = result.lowerBound;
           notes.push(`lower bound: ${result.method} (${probe.source})`);
           if (bound.certified) {
@@ -159,7 +166,7 @@ async function probeInputs(
 
 /** Library option names as the command-line flags that set them. */
 const FLAG_OF: Readonly<Record<string, string>> = {
-  'options.inputShape': '--input-shape', 'options.steps': '--steps', 'options.seed': '--seed',
+  'options.inputShape': '--input-shape', 'options.steps': '--steps', 'options.seed': '--seed', 'options.budgetSeconds': '--budget',
 };
 
 /** Runs `f`, renaming a `LipkitError` about a library option to the flag that set it. */

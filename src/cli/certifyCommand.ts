@@ -5,6 +5,8 @@ import { parseIntegerFlag, parseShapeFlag } from './parseFlags.js';
 import type { CliIO } from './runCli.js';
 import { formatLocalReport } from './certifyLocal.js';
 import { LipkitError } from '../util/errors.js';
+import { certifyProgress } from './certifyProgress.js';
+import { looseBoundLines } from './certifyHeadline.js';
 
 interface CertifyFlags {
   json?: boolean;
@@ -17,6 +19,7 @@ interface CertifyFlags {
   lowerBound: boolean;
   localRadius?: string;
   localRelaxation: string;
+  budget?: string;
 }
 
 /**
@@ -37,8 +40,14 @@ export function certifyCommand(io: CliIO): Command {
     .option('--no-lower-bound', 'skip the empirical lower bound')
     .option('--local-radius <r>', 'certified local bounds and radii around the --data inputs on l2 balls of radius r (labels in the data file give certified robust accuracy)')
     .option('--local-relaxation <kind>', 'pre-activation bounds of --local-radius: linear (CROWN-style) or interval (faster)', 'linear')
+    .option('--budget <seconds>', 'time budget of the empirical lower bound in seconds (default: the library\'s, sized for a 224x224 MobileNetV2)')
     .action(async (modelPath: string, flags: CertifyFlags) => {
+      const budgetSeconds = parseBudget(flags.budget);
+      const progress = certifyProgress(io);
+      let ok = false;
       const report = await certify(modelPath, {
+        budgetSeconds,
+        onProgress: progress.onProgress,
         inputShape: flags.inputShape === undefined ? undefined : parseShapeFlag('--input-shape', flags.inputShape),
         data: flags.data,
         samples: parseIntegerFlag('--samples', flags.samples, { min: 1, max: 4096 }),
@@ -47,12 +56,20 @@ export function certifyCommand(io: CliIO): Command {
         skipUnsupported: flags.skipUnsupported === true,
         lowerBound: flags.lowerBound,
         ...parseLocalFlags(flags),
-      });
+      }).then((r) => { ok = true; return r; }).finally(() => progress.stop(ok));
       if (!report.certified) {
         io.stderr(`lipkit: warning: the upper bound of ${modelPath} is NOT certified (${reasonNotCertified(report)})\n`);
       }
       io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatCertifyReport(report));
     });
+}
+
+/** `--budget`: seconds, a finite number > 0 (undefined: the library default). */
+function parseBudget(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const b = Number(value);
+  if (value.trim() === '' || !Number.isFinite(b) || b <= 0 || b > 1e6) throw new LipkitError('--budget', `must be a number of seconds > 0, got "${value}"`);
+  return b;
 }
 
 /** `--local-radius` (a finite number >= 0) and `--local-relaxation`. */
@@ -96,6 +113,7 @@ export function formatCertifyReport(report: CertifyReport): string {
   if (report.lowerBound !== null && report.lowerBound > 0) {
     lines.push(`gap: upper / lower = ${fmt(report.upperBound / report.lowerBound)}`);
   }
+  lines.push(...looseBoundLines(report));
   if (report.notes.length > 0) lines.push('notes:', ...report.notes.map((n) => `  - ${n}`));
   if (report.local) lines.push(...formatLocalReport(report.local));
   lines.push(`time: ${report.seconds.toFixed(2)} s`);

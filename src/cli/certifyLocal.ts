@@ -14,6 +14,8 @@ export interface LocalCertifyInput {
   margin: number;
   /** CERTIFIED bound of the model's Jacobian norm on the ball of radius R (min of local and global). */
   localBound: number;
+  /** Which bound gave it: 'fast-lip |C|+R', 'fast-lip ||C||+||R||', 'spectral expansion' or 'global'. */
+  method: string;
   /** CERTIFIED l2 radius from local bounds, and from the global bound. */
   localRadius: number;
   globalRadius: number;
@@ -73,6 +75,7 @@ export async function certifyLocal(
       label: data.labels ? data.labels[i] : null,
       margin: rad.margins[i],
       localBound: bound.bounds[i],
+      method: bound.methods[i],
       localRadius: rad.radii[i],
       globalRadius: rad.globalRadii[i],
       certifiedAtRadius: at.certified[i] || rad.radii[i] > radius,

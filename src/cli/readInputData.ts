@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
 import { LipkitError } from '../util/errors.js';
+import { readRegularFile } from './modelFiles/readRegularFile.js';
 
 /** Examples read from a `--data` file: flat float32 values and the per-example shape. */
 export interface InputData {
@@ -11,6 +11,9 @@ export interface InputData {
   /** Integer class labels, one per example, when the file gives `"labels"` (optional). */
   labels?: Int32Array;
 }
+
+/** Largest data file read (4096 examples of 8192 numbers in JSON stay below it). */
+const MAX_DATA_BYTES = 512 * 2 ** 20;
 
 /** Largest number of examples accepted from a data file. */
 const MAX_EXAMPLES = 4096;
@@ -24,13 +27,9 @@ const MAX_EXAMPLES = 4096;
  * robust accuracy). Errors are `LipkitError`s naming the file.
  */
 export async function readInputData(file: string, expectedShape?: (number | null)[]): Promise<InputData> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new LipkitError(file, code === 'ENOENT' ? 'data file not found' : `cannot read data file (${code ?? (e as Error).message})`);
-  }
+  // a regular file only (a FIFO or a device would hang or never end), at most MAX_DATA_BYTES (issue 9)
+  const bytes = await readRegularFile({ path: file, argument: file, label: 'data file' }, MAX_DATA_BYTES);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -4,8 +4,8 @@ import { checkChoice, checkInputTensor, checkOptions } from './checks.js';
 
 /** Axis along which `lipReg` takes differences. */
 export type LipRegAxis = 'time' | 'features';
-/** Optional normalization before `lipReg`: none, or the authors' min-max variant. */
-export type LipRegNormalize = false | 'minmax';
+/** Optional normalization of `lipReg`: none, the authors' min-max variant, or lipkit's scale-free ratio. */
+export type LipRegNormalize = false | 'minmax' | 'variance';
 
 /** Options of `lipReg`. */
 export interface LipRegOptions {
@@ -21,6 +21,8 @@ export interface LipRegOptions {
    * it divides by `max(x)`, not by `max(x) - min(x)`, so the result lies in [0, 1] only when
    * min(x) = 0. Reproduced as released; gradients flow through min and max. The result is
    * non-finite when max(x) = 0 (not checked, to avoid a read-back per training step).
+   * `'variance'` (lipkit's recommendation, scale-free): the mean squared difference divided by
+   * the pooled variance along the same axis (see `lipReg`).
    */
   normalize?: LipRegNormalize;
   /** Skip the input checks (rank, NaN/Inf read-back); used by the layer and the regularizer. Default false. */
@@ -28,7 +30,7 @@ export interface LipRegOptions {
 }
 
 export const LIPREG_AXES: readonly LipRegAxis[] = ['time', 'features'];
-export const LIPREG_NORMALIZE: readonly LipRegNormalize[] = [false, 'minmax'];
+export const LIPREG_NORMALIZE: readonly LipRegNormalize[] = [false, 'minmax', 'variance'];
 
 /** Validates lipReg options; `prefix` names the options object in errors. */
 export function checkLipRegOptions(options: unknown, prefix = 'options'): { axis: LipRegAxis; normalize: LipRegNormalize } {
@@ -53,6 +55,21 @@ export function checkLipRegOptions(options: unknown, prefix = 'options'): { axis
  * the embedded sequence smoother (more continuous); for Transformers (Informer, Autoformer)
  * SUBTRACT it, `loss - lambda * lipReg(emb)`, to make it less continuous. Against spectral
  * bias, subtract it on the network output with a decaying weight (`decayedWeight`).
+ *
+ * Normalizations. Raw L_Lip scales with the square of the tensor: a model can lower or raise it
+ * by shrinking or inflating the embedding (a LayerNorm downstream undoes that), which measures
+ * scale, not continuity. `normalize: 'minmax'` is the authors' released form (see the option).
+ * `normalize: 'variance'` is the scale-free form lipkit recommends and its studies report:
+ *
+ *   L_Lip / V,   V = mean over the sequences s (batch x features) of (1/n) sum_k (x_{s,k} - mean_k x_{s,k})^2,
+ *
+ * the pooled within-sequence variance along the same axis: von Neumann's ratio of the mean
+ * square successive difference to the variance (von Neumann 1941; Durbin-Watson's statistic is
+ * the same idea). It is invariant to x -> a x + b for any a != 0 and any shift b (even a
+ * different shift per sequence and feature), so only the ORDER of the values (continuity) moves
+ * it: about 2 for white noise, about (2 pi / P)^2 for a sine of period P steps, 0 for a constant
+ * step pattern's limit, at most 4 (alternating signs). Unlike min-max it does not depend on one
+ * extreme entry of the whole batch. V is clamped below at 1e-20 (a constant tensor gives 0).
  *
  * A regularization value, not a Lipschitz estimate or bound of any network.
  * Throws a LipkitError naming `x` for a non-tensor, rank other than 2-3, NaN/Inf, or fewer than
@@ -79,6 +96,9 @@ export function lipReg(x: tf.Tensor, options: LipRegOptions = {}): tf.Scalar {
     const begin = new Array<number>(x.rank).fill(0);
     begin[dim] = 1;
     const tail = tf.slice(t, begin, size.slice());
-    return tf.mean(tf.square(tf.sub(tail, head))) as tf.Scalar;
+    const msd = tf.mean(tf.square(tf.sub(tail, head)));
+    if (normalize !== 'variance') return msd as tf.Scalar;
+    const variance = tf.mean(tf.square(tf.sub(t, tf.mean(t, dim, true))));
+    return tf.div(msd, tf.maximum(variance, 1e-20)) as tf.Scalar;
   });
 }

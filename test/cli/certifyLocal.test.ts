@@ -32,6 +32,7 @@ describe('lipkit certify --local-radius', () => {
     for (const r of local.inputs) {
       expect(r.localBound).toBeLessThanOrEqual(report.upperBound);
       expect(r.localBound).toBeGreaterThan(0);
+      expect(['fast-lip |C|+R', 'fast-lip ||C||+||R||', 'spectral expansion', 'global']).toContain(r.method);
       expect(r.localRadius).toBeGreaterThanOrEqual(r.globalRadius);
       expect(r.certifiedAtRadius || !r.certifiedAtRadiusGlobal).toBe(true);
     }

@@ -108,6 +108,10 @@ describe('hostile model files and output folders (spawned lipkit)', () => {
       expectSecretNeverOpened(r);
       expect(r.stderr).not.toMatch(/\b17 bytes/); // the secret's size is not revealed
     }
+    const passwd = quantizedModel('passwd', '../../../../../../../../etc/passwd');
+    const r = await certify(passwd, true);
+    expectRefused(r, passwd, /leads outside the model's folder/);
+    if (r.opened !== null) expect(r.opened).not.toContain('/etc/passwd');
   });
 
   it('/dev/zero, a FIFO and a directory as weight files are refused without reading (no hang, no growth)', async () => {
@@ -123,11 +127,14 @@ describe('hostile model files and output folders (spawned lipkit)', () => {
     }
   });
 
-  it('model.json itself as a FIFO is refused at once', async () => {
+  it('model.json itself or the --data file as a FIFO is refused at once', async () => {
     const fifoJson = join(root, 'fifo-json', 'model.json');
     mkdirSync(join(root, 'fifo-json'));
     execFileSync('mkfifo', [fifoJson]);
     expectRefused(await certify(fifoJson), fifoJson, /named pipe/);
+    const fifoData = join(root, 'fifo-json', 'inputs.json');
+    execFileSync('mkfifo', [fifoData]);
+    expectRefused(await runLipkit(['certify', 'examples/models/mlp/model.json', '--data', fifoData], { work: join(root, 'runs') }), fifoData, /data file is a named pipe/);
   });
 
   it('a 1.8 GB sparse weights file with a 17-byte manifest is refused by size before it is read', async () => {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { lipReg, type LipRegOptions } from '../../src/regularize/lipReg.js';
 import { LipkitError } from '../../src/util/errors.js';
+import { seededUniform } from '../../src/util/random.js';
 import { centralDifference, expectNoLeak, lcg, relErr } from './helpers.js';
 
 /** The definition in float64 loops: x is [B, T, C] row-major. */
@@ -16,6 +17,19 @@ function lipRegRef(x: number[], [B, T, C]: number[], { axis = 'time', normalize 
   const at = (b: number, t: number, c: number): number => v[(b * T + t) * C + c];
   let sum = 0;
   let count = 0;
+  if (normalize === 'variance') {
+    // pooled variance along the difference axis, per (b, other index)
+    const [n, m] = axis === 'time' ? [T, C] : [C, T];
+    const get = (b: number, k: number, j: number): number => (axis === 'time' ? at(b, k, j) : at(b, j, k));
+    let ss = 0;
+    for (let b = 0; b < B; b++) for (let j = 0; j < m; j++) {
+      let mu = 0;
+      for (let k = 0; k < n; k++) mu += get(b, k, j) / n;
+      for (let k = 0; k < n; k++) ss += (get(b, k, j) - mu) ** 2;
+    }
+    const variance = ss / (B * n * m);
+    return lipRegRef(x, [B, T, C], { axis }) / variance;
+  }
   for (let b = 0; b < B; b++) {
     if (axis === 'time') {
       for (let c = 0; c < C; c++) for (let t = 0; t + 1 < T; t++) { sum += (at(b, t + 1, c) - at(b, t, c)) ** 2; count++; }
@@ -31,6 +45,8 @@ const CASES: Array<{ name: string; options: LipRegOptions }> = [
   { name: 'features', options: { axis: 'features' } },
   { name: 'time + minmax', options: { normalize: 'minmax' } },
   { name: 'features + minmax', options: { axis: 'features', normalize: 'minmax' } },
+  { name: 'time + variance', options: { normalize: 'variance' } },
+  { name: 'features + variance', options: { axis: 'features', normalize: 'variance' } },
 ];
 
 describe.each(['cpu', 'wasm'] as const)('lipReg on %s', (backend) => {
@@ -74,6 +90,38 @@ describe.each(['cpu', 'wasm'] as const)('lipReg on %s', (backend) => {
     const ref = centralDifference((v) => lipRegRef(v, shape, options), data);
     expect(relErr(g.dataSync(), ref)).toBeLessThan(1e-4);
     tf.dispose([x, g]);
+  });
+
+  it.each(['time', 'features'] as const)("'variance' is scale- and shift-free (axis %s), unlike raw and minmax", (axis) => {
+    const shape: [number, number, number] = [3, 8, 4];
+    const data = lcg(96, 17).map((a) => 2 * a - 0.3);
+    // a -> 0.01 a + 7 globally, and a different shift per (batch, feature) on the time axis
+    const shifted = data.map((a, i) => -37.5 * a + 7 + (axis === 'time' ? 3 * (i % 4) + 11 * Math.floor(i / 32) : 0));
+    const ref = lipRegRef(data, shape, { axis, normalize: 'variance' });
+    const x = tf.tensor3d(data, shape);
+    const y = tf.tensor3d(shifted, shape);
+    const a = lipReg(x, { axis, normalize: 'variance' }).dataSync()[0];
+    const b = lipReg(y, { axis, normalize: 'variance' }).dataSync()[0];
+    expect(Math.abs(a - ref) / ref).toBeLessThan(2e-6);
+    expect(Math.abs(b - ref) / ref).toBeLessThan(2e-5);
+    expect(lipRegRef(shifted, shape, { axis, normalize: 'variance' }) / ref).toBeCloseTo(1, 10);
+    // the raw and the authors' forms move with the scale
+    expect(lipReg(y, { axis }).dataSync()[0] / lipReg(x, { axis }).dataSync()[0]).toBeGreaterThan(1000);
+    expect(Math.abs(lipReg(tf.mul(x, 3), { axis, normalize: 'minmax' }).dataSync()[0] - lipReg(tf.add(x, 3), { axis, normalize: 'minmax' }).dataSync()[0])).toBeGreaterThan(1e-3);
+    tf.dispose([x, y]);
+  });
+
+  it("'variance': white noise about 2, a slow sine about (2 pi / P)^2, a constant 0", () => {
+    const n = 4000;
+    const noise = tf.tensor3d(Array.from(seededUniform(n, 5), (a) => a - 0.5), [1, n, 1]);
+    // E = 2 n / (n - 1); sd of the ratio about sqrt(8 / n) = 0.045
+    expect(Math.abs(lipReg(noise, { normalize: 'variance' }).dataSync()[0] - 2)).toBeLessThan(0.15);
+    const P = 100;
+    const sine = tf.tensor3d(Array.from({ length: 1000 }, (_, k) => Math.sin((2 * Math.PI * k) / P)), [1, 1000, 1]);
+    expect(lipReg(sine, { normalize: 'variance' }).dataSync()[0] / ((2 * Math.PI) / P) ** 2).toBeCloseTo(1, 2);
+    const flat = tf.ones([2, 4, 3]);
+    expect(lipReg(flat, { normalize: 'variance' }).dataSync()[0]).toBe(0);
+    tf.dispose([noise, sine, flat]);
   });
 
   it('a constant sequence has zero penalty and a linear ramp (x_k = s k) has s^2', () => {

@@ -6,7 +6,7 @@ import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
 import { lipschitzBound } from '../network/lipschitzBound.js';
 import { intervalBounds, type Box } from './intervalBounds.js';
 import { jacobianBounds } from './jacobianBounds.js';
-import { spectralExpansionBound } from './spectralExpansionBound.js';
+import { spectralExpansionBounds } from './spectralExpansionBound.js';
 import { localGraph, type LocalGraph } from './localGraph.js';
 
 /** Options of `localLipschitzBound`. */
@@ -19,6 +19,8 @@ export interface LocalLipschitzOptions {
   relaxation?: 'linear' | 'interval';
   /** A certified global bound of the model to cap the local ones with; default `lipschitzBound(model).upperBound` (Infinity when that throws). */
   globalBound?: number;
+  /** A layer the local bounds cannot handle: 'throw' (default, a `LipkitError` naming it) or 'global' (report the global bound for every input, flagged in `methods` and `notes`). */
+  onUnsupported?: 'throw' | 'global';
 }
 
 /** The result of `localLipschitzBound`. */
@@ -31,6 +33,8 @@ export interface LocalLipschitzResult {
   globalBound: number;
   /** Per input: true when the global bound was the smaller one. */
   usedGlobal: boolean[];
+  /** Per input: the local bound that was smallest ('fast-lip |C|+R', 'fast-lip ||C||+||R||', 'spectral expansion'), or 'global'. */
+  methods: (LocalMethod | 'global')[];
   radius: number;
   norm: 'l2';
   relaxation: 'linear' | 'interval';
@@ -41,9 +45,13 @@ export interface LocalLipschitzResult {
   notes: string[];
 }
 
+/** Which local bound was the smallest. */
+export type LocalMethod = 'fast-lip |C|+R' | 'fast-lip ||C||+||R||' | 'spectral expansion';
+
 /** Internal: one input's bound on the graph's own output (the logits when a softmax was stripped). */
 export interface GraphBound {
   local: number;
+  winner: LocalMethod;
   /** With `top`: per class j, a bound on ||grad (f_top - f_j)||_2 over the ball (0 at j = top). */
   pairs?: Float64Array;
   boxes: Box[];
@@ -56,9 +64,10 @@ const PARAM_GUARD = 1 + 1e-12;
  * Local bound of the graph's output at `x` over the ball of `radius`: pre-activation bounds
  * (`intervalBounds`), the interval Jacobian (`jacobianBounds`), then
  * ||J|| <= min(|| |C| + R ||_2, ||C||_2 + ||R||_2) (|J| <= |C| + R entrywise, and
- * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified). With `top`, the
- * same backward pass also bounds the gradients of f_top - f_j (rows e_top - e_j of the seed),
- * by the vector norm || |c| + r ||_2.
+ * J = C + E with |E| <= R), each by `spectralNormUpperBound` (certified), and, for chains,
+ * `spectralExpansionBound`; the smallest is returned. With `top`, the same passes also bound
+ * the gradients of f_top - f_j (rows e_top - e_j of the seed, vector norm || |c| + r ||_2; and
+ * the expansion's row differences).
  */
 export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: number, relaxation: 'linear' | 'interval', top?: number): GraphBound {
   const boxes = intervalBounds(graph, x, radius, { relaxation });
@@ -81,17 +90,21 @@ export function graphLocalBound(graph: LocalGraph, x: Float64Array, radius: numb
   const b1 = spectralNormUpperBound({ data: abs, rows: no, cols: d }).upperBound;
   const b2 = spectralNormUpperBound({ data: j.c.subarray(0, full), rows: no, cols: d }).upperBound
     + spectralNormUpperBound({ data: j.r.subarray(0, full), rows: no, cols: d }).upperBound;
-  const local = Math.min(b1, b2 * (1 + 2 ** -51), spectralExpansionBound(graph, boxes)) * PARAM_GUARD;
-  if (top === undefined) return { local, boxes };
+  const expansion = spectralExpansionBounds(graph, boxes, top);
+  const candidates: [number, LocalMethod][] = [[b1, 'fast-lip |C|+R'], [b2 * (1 + 2 ** -51), 'fast-lip ||C||+||R||'], [expansion.bound, 'spectral expansion']];
+  const [best, winner] = candidates.reduce((a, c) => (c[0] < a[0] ? c : a));
+  const local = best * PARAM_GUARD;
+  if (top === undefined) return { local, winner, boxes };
   const pairs = new Float64Array(no);
+  const expansionPairs = expansion.pairs ?? new Float64Array(no).fill(Infinity);
   const g = 1 + (d + 4) * 2 ** -52;
   for (let o = 0; o < no; o++) {
     if (o === top) continue;
     let s = 0;
     for (let k = (no + o) * d; k < (no + o + 1) * d; k++) s += (Math.abs(j.c[k]) + j.r[k]) ** 2;
-    pairs[o] = Math.sqrt(s) * g * PARAM_GUARD;
+    pairs[o] = Math.min(Math.sqrt(s) * g, expansionPairs[o]) * PARAM_GUARD;
   }
-  return { local, pairs, boxes };
+  return { local, winner, pairs, boxes };
 }
 
 /** Validated common inputs: the graph, the inputs as float64 rows, and the global cap. */
@@ -175,7 +188,8 @@ function checkGraph(model: tfl.LayersModel, graph: LocalGraph, x: tf.Tensor, row
  * Float64 with outward rounding margins. Each bound is capped by the global certified bound
  * (`lipschitzBound`), so it is never larger; `localBounds` keeps the uncapped values.
  * As radius -> 0 on a ReLU network away from kinks the bound tends to ||J(x)||_2.
- * Unsupported layers throw a `LipkitError` naming the layer.
+ * Unsupported layers throw a `LipkitError` naming the layer (or, with
+ * `onUnsupported: 'global'`, every input gets the global bound, flagged).
  */
 export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, options: LocalLipschitzOptions): LocalLipschitzResult {
   if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with a radius');
@@ -185,16 +199,36 @@ export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, option
   if (relaxation !== 'linear' && relaxation !== 'interval') {
     throw new LipkitError('options.relaxation', `must be 'linear' or 'interval', got ${JSON.stringify(relaxation)}`);
   }
-  const { graph, rows, global, notes } = prepareLocal(model, x, globalBound);
+  const { onUnsupported = 'throw' } = options;
+  if (onUnsupported !== 'throw' && onUnsupported !== 'global') {
+    throw new LipkitError('options.onUnsupported', `must be 'throw' or 'global', got ${JSON.stringify(onUnsupported)}`);
+  }
+  let prepared: ReturnType<typeof prepareLocal>;
+  try {
+    prepared = prepareLocal(model, x, globalBound);
+  } catch (e) {
+    if (onUnsupported === 'throw' || !(e instanceof LipkitError) || e.argument !== 'model' || !/is not supported by the local bounds/.test(e.message)) throw e;
+    const global = globalBound ?? lipschitzBound(model).upperBound;
+    const n = x.shape[0];
+    return {
+      bounds: new Float64Array(n).fill(global), localBounds: new Float64Array(n).fill(Infinity), globalBound: global,
+      usedGlobal: new Array<boolean>(n).fill(true), methods: new Array<'global'>(n).fill('global'), radius, norm, relaxation,
+      softmaxStripped: false, method: 'global bound only (fallback)',
+      notes: [`fell back to the global bound: ${e.message.replace(/^model: /, '')}`],
+    };
+  }
+  const { graph, rows, global, notes } = prepared;
   const factor = graph.softmaxStripped ? 0.5 : 1;
-  const localBounds = Float64Array.from(rows.map((row) => factor * graphLocalBound(graph, row, radius, relaxation).local));
+  const results = rows.map((row) => graphLocalBound(graph, row, radius, relaxation));
+  const localBounds = Float64Array.from(results.map((r) => factor * r.local));
   const bounds = localBounds.map((b) => Math.min(b, global));
   const usedGlobal = Array.from(localBounds, (b) => b > global);
+  const methods = results.map((r, i) => (usedGlobal[i] ? 'global' as const : r.winner));
   if (graph.softmaxStripped) notes.push('final softmax: bound = 1/2 x the logits\' local bound (softmax is 1/2-Lipschitz)');
   if (usedGlobal.some(Boolean)) notes.push(`${usedGlobal.filter(Boolean).length} of ${rows.length} inputs: the global bound ${global} was smaller and is reported`);
   return {
-    bounds, localBounds, globalBound: global, usedGlobal, radius, norm, relaxation, softmaxStripped: graph.softmaxStripped,
-    method: `${relaxation === 'linear' ? 'interval + CROWN-style linear' : 'interval'} pre-activation bounds, Fast-Lip interval Jacobian, min(|| |C|+R ||, ||C|| + ||R||), capped by the global bound`,
+    bounds, localBounds, globalBound: global, usedGlobal, methods, radius, norm, relaxation, softmaxStripped: graph.softmaxStripped,
+    method: `${relaxation === 'linear' ? 'interval + CROWN-style linear' : 'interval'} pre-activation bounds; min of the Fast-Lip interval Jacobian norms (|| |C|+R ||, ||C|| + ||R||), the spectral expansion (chains) and the global bound`,
     notes,
   };
 }

@@ -25,16 +25,26 @@ const MAX_WORK = 3e8;
  * chain or the products would be too large.
  */
 export function spectralExpansionBound(graph: LocalGraph, boxes: Box[]): number {
+  return spectralExpansionBounds(graph, boxes).bound;
+}
+
+/**
+ * `spectralExpansionBound`, and with `top` also, per class j, a bound on ||grad (f_top - f_j)||
+ * over the ball (the same program with the last block's norm replaced by the norm of the
+ * difference of its rows top and j; 0 at j = top; Infinity when not a chain).
+ */
+export function spectralExpansionBounds(graph: LocalGraph, boxes: Box[], top?: number): { bound: number; pairs?: Float64Array } {
+  const outSize = graph.ops[graph.ops.length - 1].size;
   const chain = toChain(graph, boxes);
-  if (!chain) return Infinity;
+  if (!chain) return { bound: Infinity, pairs: top === undefined ? undefined : new Float64Array(outSize).fill(Infinity) };
   const { weights, mid, half } = chain;
   const m = weights.length;
   const T = new Float64Array(m + 1);
+  const P = new Float64Array(outSize);
   T[0] = 1;
   const unstable = half.map((h) => { const idx: number[] = []; h.forEach((v, i) => { if (v > 0) idx.push(i); }); return idx; });
   for (let j = 0; j < m; j++) {
-    if (j > 0 && unstable[j - 1].length === 0) continue;
-    if (T[j] === 0 && j > 0) continue;
+    if (j > 0 && (unstable[j - 1].length === 0 || T[j] === 0)) continue;
     // G = W_{j+1} S'_j, restricted to the unstable columns of layer j (all columns at the input).
     const W = weights[j];
     let G: Dense;
@@ -54,6 +64,14 @@ export function spectralExpansionBound(graph: LocalGraph, boxes: Box[]): number 
       let n: number;
       if (k === m) {
         n = norm(G) + errF;
+        if (top !== undefined) {
+          for (let c = 0; c < outSize; c++) {
+            if (c === top) continue;
+            let sq = 0;
+            for (let q = 0; q < G.cols; q++) sq += (G.data[top * G.cols + q] - G.data[c * G.cols + q]) ** 2;
+            P[c] += T[j] * (Math.sqrt(sq) * (1 + gammaOf(G.cols + 2)) + 2 * errF);
+          }
+        }
       } else {
         const rows = unstable[k - 1];
         if (rows.length > 0) {
@@ -71,7 +89,7 @@ export function spectralExpansionBound(graph: LocalGraph, boxes: Box[]): number 
       if (k === m) break;
       // G <- W_{k+1} M_k G
       const next = weights[k];
-      if (next.rows * next.cols * G.cols > MAX_WORK) return Infinity;
+      if (next.rows * next.cols * G.cols > MAX_WORK) return { bound: Infinity, pairs: top === undefined ? undefined : new Float64Array(outSize).fill(Infinity) };
       const mk = mid[k - 1];
       const scaled = new Float64Array(G.data.length);
       for (let r = 0; r < G.rows; r++) for (let q = 0; q < G.cols; q++) scaled[r * G.cols + q] = G.data[r * G.cols + q] * mk[r];
@@ -83,7 +101,8 @@ export function spectralExpansionBound(graph: LocalGraph, boxes: Box[]): number 
     }
   }
   // Rounding of the sums in the dynamic program (m(m+1)/2 nonnegative terms).
-  return T[m] * (1 + gammaOf(m * m + 4));
+  const g = 1 + gammaOf(m * m + 4);
+  return { bound: T[m] * g, pairs: top === undefined ? undefined : P.map((v) => v * g) };
 }
 
 function gammaOf(n: number): number {

@@ -5,6 +5,7 @@ import {
 } from './layerRules.js';
 import { SOFTMAX_LIPSCHITZ } from './activationLipschitz.js';
 import { averagePoolingNorm, maxPoolingLipschitz } from './poolingLipschitz.js';
+import { bilinearAxisNorm, installRealModelRules } from './realModelRules.js';
 import { depthwiseDilationApplied } from './depthwiseDilation.js';
 
 /** The rules for the tfjs-layers classes lipkit certifies; installed once by `lipschitzBound`. */
@@ -13,6 +14,7 @@ let installed = false;
 export function installBuiltinRules(): void {
   if (installed) return;
   installed = true;
+  installRealModelRules();
   const identity = (): LayerLipschitz => ({ kind: 'steps', steps: [] });
   for (const c of ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']) {
     registerLipschitzRule(c, identity); // identity at inference
@@ -26,8 +28,15 @@ export function installBuiltinRules(): void {
     const n = Number(layerConfig(l).n);
     return constant(Math.sqrt(n), `repeat x${n} (sqrt(n))`);
   });
-  registerLipschitzRule('UpSampling2D', (l) => {
+  registerLipschitzRule('UpSampling2D', (l, ctx) => {
     const cfg = layerConfig(l);
+    const shape = ctx.inputShapes[0];
+    if (cfg.interpolation === 'bilinear' && shape && shape.length === 3 && shape[0] !== null && shape[1] !== null) {
+      const [sh, sw] = pair(cfg.size, 2);
+      const [h, w] = [shape[0], shape[1]];
+      const c = bilinearAxisNorm(h, h * sh) * bilinearAxisNorm(w, w * sw);
+      return constant(c, `bilinear upsampling (exact norm of TF.js's interpolation on ${h}x${w} = ${round(c)})`);
+    }
     if (cfg.interpolation !== undefined && cfg.interpolation !== 'nearest') {
       return { kind: 'unsupported', reason: `UpSampling2D interpolation '${String(cfg.interpolation)}' is not supported` };
     }

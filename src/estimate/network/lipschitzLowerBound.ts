@@ -19,6 +19,8 @@ const RADII = [1e-1, 2e-2];
 /** Shares of the budget: directions stop at DIRECTIONS_SHARE, quotients at QUOTIENTS_SHARE, ascent at 1. */
 const DIRECTIONS_SHARE = 0.5;
 const QUOTIENTS_SHARE = 0.6;
+/** Power iterations each searched chunk of inputs should get within the budget (fewer inputs otherwise). */
+const MIN_ITERATIONS = 5;
 
 /**
  * An **empirical lower bound** of a model's l2 Lipschitz constant, made only of realized
@@ -73,7 +75,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
       const e = index(i);
       if (q.quotient[i] > perPoint[e]) { perPoint[e] = q.quotient[i]; perPointRadius[e] = q.distance[i]; }
       if (q.quotient[i] > (best?.quotient ?? 0)) {
-        best = { input: e, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i] };
+        best = { input: e, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i], outputRatio: q.outputRatio[i] };
       }
     }
   };
@@ -87,16 +89,29 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   let units = 0;
   let reached = 0;
   let gradientFailure: string | null = null;
-  for (let start = 0; start < n; start += chunk) {
+  // Plan how many chunks the directions budget allows, from the time of the first power iteration:
+  // each planned chunk should get MIN_ITERATIONS (fewer points, each searched well, on big models).
+  const chunks = Math.ceil(n / chunk);
+  let planned = chunks;
+  let firstIteration: number | null = null;
+  const chunkStart = clock.elapsed();
+  for (let start = 0, index = 0; start < n && index < planned; start += chunk, index++) {
     const c = Math.min(chunk, n - start);
     const xc = x.subarray(start * d, (start + c) * d);
     let dir: Directions;
     try {
       dir = gradientFailure !== null ? randomDirections(c, d, seed + start) : exact ? exactDirections(f, xc, c) : powerDirections(f, xc, c, {
         iterations, seed: seed + start,
-        stop: () => clock.spent(DIRECTIONS_SHARE * (start + c) / n),
+        stop: () => clock.spent(DIRECTIONS_SHARE * (index + 1) / planned),
         onQuotients: (q) => record(q, (i) => start + i),
-        onIteration: () => clock.progress('directions', ++units, totalUnits),
+        onIteration: () => {
+          if (firstIteration === null) {
+            firstIteration = clock.elapsed() - chunkStart;
+            const fit = Math.floor((DIRECTIONS_SHARE * budgetSeconds) / Math.max(1e-9, firstIteration * MIN_ITERATIONS));
+            planned = Math.max(1, Math.min(chunks, fit));
+          }
+          clock.progress('directions', ++units, totalUnits);
+        },
       });
     } catch (e) {
       // A model TF.js cannot differentiate (e.g. no gradient for Greater): random directions, no ascent.
@@ -111,6 +126,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
     reached = start + c;
     if (clock.spent(DIRECTIONS_SHARE)) break;
   }
+  if (reached < n) clock.stopped = true;
   work.points = reached;
 
   // 2. Realized quotients along the directions, both signs, at each radius.

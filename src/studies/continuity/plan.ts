@@ -5,7 +5,7 @@ import { STUDY_TASKS, parseStudyTask, pixelDownsample, type StudyTask } from './
 import { forecastSplit } from './studyData.js';
 
 /** Study presets. */
-export const STUDY_PRESETS = ['quick', 'default', 'full'] as const;
+export const STUDY_PRESETS = ['smoke', 'quick', 'default', 'full'] as const;
 export type StudyPreset = (typeof STUDY_PRESETS)[number];
 
 /** What to run: tasks x arms x lambda magnitudes x seeds, at one size. */
@@ -16,35 +16,58 @@ export interface StudyPlan {
   lambdas: number[];
   seeds: number[];
   sizes: RunSizes;
+  /** Arms per task (default: every arm of `arms` on every task). Tasks missing here run `arms`. */
+  armsByTask?: Record<string, string[]>;
+  /** Lambda magnitudes per regularized arm (default `lambdas`); e.g. the wrong-sign controls at the authors' lambda = 2 only. */
+  lambdasByArm?: Record<string, number[]>;
 }
 
 /**
- * Sizes of the presets (`length` = Figure 1 task length, ListOps max length, pixel steps bound
- * (28x28 downsampled to 7x7 = 49 steps in quick and default), forecasting input window):
- * - quick: 128 train, 64 validation, length 49, width 16, 1 block, state 8, 3 epochs, seeds 0-1,
- *   lambdas {0, 1}, every default task (112 runs; measured 112 s with the built CLI and 2 workers
- *   while other jobs loaded the 2-core machine);
- * - default: 256 train, 256 validation, length 64, width 32, 1 block, state 16, 5 epochs, seeds
- *   0-2, lambdas {0, 1, 2, 4}, 8 tasks (360 runs: 192 S4D, 168 Transformer); see
- *   docs/results/continuity-default.md for the measured time;
- * - full: 2000 train, 500 validation, length 256 (pixels 14x14), width 64, 4 blocks, state 64,
- *   30 epochs, seeds 0-4, lambdas {0, 1, 2, 4} (hours).
+ * The pre-registered design of the primary claims (Figure 1 task, Appendix A.1): on high
+ * continuity the Transformer arms (P3, and the wrong-sign control), on low continuity the S4
+ * arms (P2, and the wrong-sign control); both baselines on both (P1). P4 uses the same runs.
  */
-export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
-  quick: { sizes: { train: 128, validation: 64, length: 49, minLength: 12, width: 16, depth: 1, stateSize: 8, heads: 2, batchSize: 32, epochs: 3, learningRate: 3e-3 }, seeds: 2, lambdas: [0, 1] },
-  default: { sizes: { train: 256, validation: 256, length: 64, minLength: 16, width: 32, depth: 1, stateSize: 16, heads: 2, batchSize: 32, epochs: 5, learningRate: 2e-3 }, seeds: 3, lambdas: [0, 1, 2, 4] },
-  full: { sizes: { train: 2000, validation: 500, length: 256, minLength: 64, width: 64, depth: 4, stateSize: 64, heads: 4, batchSize: 32, epochs: 30, learningRate: 1e-3 }, seeds: 5, lambdas: [0, 1, 2, 4] },
+export const PRIMARY_DESIGN: Record<'fig1-high' | 'fig1-low', string[]> = {
+  'fig1-high': ['SSM+Emb', 'Transformer', 'Transformer+Lip', 'Transformer+LipWrongSign'],
+  'fig1-low': ['SSM+Emb', 'Transformer', 'SSM+Emb+Lip', 'SSM+Emb+LipWrongSign'],
 };
 
-/** The plan of a preset, with optional overrides (validated). */
+/** The wrong-sign controls run at the authors' lambda = 2 only (secondary claims). */
+export const CONTROL_LAMBDAS: Record<string, number[]> = { 'SSM+Emb+LipWrongSign': [2], 'Transformer+LipWrongSign': [2] };
+
+/** The exploratory tasks `full` adds (every arm; forecasting on PROXY series). */
+export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist', 'mnist-c', 'weather-24', 'weather-48', 'weather-168'];
+
+/**
+ * Sizes of the presets. Figure 1 presets follow Appendix A.1: sequences of length 200, a conv
+ * embedding of kernel 5, one S4D or Transformer layer of width 64 (quick: width 32, length 100).
+ * Runs per seed: 2 baselines x 2 tasks + |lambdas| x 2 regularized arms + 2 controls.
+ * Measured CPU seconds are in docs/results/continuity-default.md (the machine is shared: wall
+ * time is longer under load).
+ */
+export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
+  smoke: { sizes: { train: 8, validation: 4, test: 4, length: 32, minLength: 6, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 3e-3, kernelSize: 5 }, seeds: 2, lambdas: [0, 1] },
+  quick: { sizes: { train: 64, validation: 16, test: 32, length: 100, minLength: 12, width: 32, depth: 1, stateSize: 32, heads: 2, batchSize: 8, epochs: 8, learningRate: 3e-3, kernelSize: 5 }, seeds: 8, lambdas: [0, 1, 4] },
+  default: { sizes: { train: 64, validation: 16, test: 32, length: 200, minLength: 16, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 8, epochs: 10, learningRate: 3e-3, kernelSize: 5 }, seeds: 10, lambdas: [0, 1, 4] },
+  full: { sizes: { train: 256, validation: 64, test: 128, length: 200, minLength: 64, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 16, epochs: 30, learningRate: 2e-3, kernelSize: 5 }, seeds: 16, lambdas: [0, 1, 2, 3, 4, 5] },
+};
+
+/**
+ * The plan of a preset, with optional overrides (validated). Without `tasks` / `arms` overrides
+ * it is the primary design (`PRIMARY_DESIGN`, controls at lambda 2; `full` adds
+ * `EXPLORATORY_TASKS` with every arm); with them, every given arm runs on every given task.
+ */
 export function presetPlan(preset: StudyPreset, overrides: Partial<StudyPlan> = {}): StudyPlan {
   const p = PRESET_SIZES[checkName('options.preset', preset, STUDY_PRESETS)];
+  const custom = overrides.tasks !== undefined || overrides.arms !== undefined;
+  const tasks = overrides.tasks ?? [...Object.keys(PRIMARY_DESIGN), ...(preset === 'full' ? EXPLORATORY_TASKS : [])];
   return validatePlan({
-    tasks: overrides.tasks ?? [...STUDY_TASKS],
+    tasks,
     arms: overrides.arms ?? STUDY_ARMS.map((a) => a.name),
     lambdas: overrides.lambdas ?? p.lambdas,
     seeds: overrides.seeds ?? Array.from({ length: p.seeds }, (_, i) => i),
     sizes: { ...p.sizes, ...(overrides.sizes ?? {}) },
+    ...(custom ? {} : { armsByTask: overrides.armsByTask ?? { ...PRIMARY_DESIGN }, lambdasByArm: overrides.lambdasByArm ?? { ...CONTROL_LAMBDAS } }),
   });
 }
 
@@ -76,18 +99,39 @@ export function validatePlan(plan: StudyPlan): StudyPlan {
   const regularized = arms.some((a) => armDefinition(a).sign !== 0);
   if (plain && !lambdas.includes(0)) throw new LipkitError('plan.lambdas', 'must include 0 to run the unregularized arms');
   if (regularized && !lambdas.some((l) => l > 0)) throw new LipkitError('plan.lambdas', 'needs a value > 0 for the regularized arms');
-  return { tasks: [...new Set(tasks)], arms: [...new Set(arms)], lambdas: [...new Set(lambdas)], seeds: [...new Set(seeds)], sizes };
+  const out: StudyPlan = { tasks: [...new Set(tasks)], arms: [...new Set(arms)], lambdas: [...new Set(lambdas)], seeds: [...new Set(seeds)], sizes };
+  if (plan.armsByTask !== undefined) {
+    if (plan.armsByTask === null || typeof plan.armsByTask !== 'object') throw new LipkitError('plan.armsByTask', 'must be an object of task -> arm names');
+    out.armsByTask = {};
+    for (const [task, list] of Object.entries(plan.armsByTask)) {
+      if (!out.tasks.includes(task)) throw new LipkitError('plan.armsByTask', `task ${JSON.stringify(task)} is not in plan.tasks`);
+      out.armsByTask[task] = [...new Set(nonEmpty<string>(`plan.armsByTask.${task}`, list).map((a) => armDefinition(a, `plan.armsByTask.${task}`).name))];
+    }
+  }
+  if (plan.lambdasByArm !== undefined) {
+    if (plan.lambdasByArm === null || typeof plan.lambdasByArm !== 'object') throw new LipkitError('plan.lambdasByArm', 'must be an object of arm -> lambda magnitudes');
+    out.lambdasByArm = {};
+    for (const [arm, list] of Object.entries(plan.lambdasByArm)) {
+      const name = armDefinition(arm, 'plan.lambdasByArm').name;
+      out.lambdasByArm[name] = nonEmpty<number>(`plan.lambdasByArm.${arm}`, list).map((l) => checkNumber(`plan.lambdasByArm.${arm}`, l, { min: 0, exclusiveMin: true }));
+    }
+  }
+  return out;
 }
 
-/** Every run of a plan: unregularized arms once (lambda 0), regularized arms once per lambda > 0 with their sign. */
+/**
+ * Every run of a plan: per task its arms (`armsByTask`, else `arms`), unregularized arms once
+ * (lambda 0), regularized arms once per lambda magnitude (`lambdasByArm`, else `lambdas` > 0)
+ * with their sign; every seed runs the same cells (paired seeds).
+ */
 export function expandPlan(plan: StudyPlan): RunSpec[] {
   const p = validatePlan(plan);
   const runs: RunSpec[] = [];
   for (const task of p.tasks) {
     for (const seed of p.seeds) {
-      for (const name of p.arms) {
+      for (const name of p.armsByTask?.[task] ?? p.arms) {
         const arm = armDefinition(name);
-        const lambdas = arm.sign === 0 ? [0] : p.lambdas.filter((l) => l > 0).map((l) => arm.sign * l);
+        const lambdas = arm.sign === 0 ? [0] : (p.lambdasByArm?.[name] ?? p.lambdas.filter((l) => l > 0)).map((l) => arm.sign * l);
         for (const lambda of lambdas) runs.push({ task, model: arm.model, arm: arm.name, lambda, seed, sizes: { ...p.sizes } });
       }
     }

@@ -23,7 +23,16 @@ export interface ArmDefinition {
   sign: -1 | 0 | 1;
   baseline?: string;
   expectBetter?: boolean;
+  /** Axis of the regularizer's differences: 'time' (the paper), 'features' (the released Informer code). Default 'time'. */
+  axis?: 'time' | 'features';
 }
+
+/**
+ * The regularizer the regularized arms train with: the authors' released form, `lipReg` with
+ * `normalize: 'minmax'` ((x - min) / max over the whole embedding tensor, then the mean squared
+ * difference). Continuity is REPORTED scale-free (`normalize: 'variance'`), never in this form.
+ */
+export const TRAINING_NORMALIZE = 'minmax' as const;
 
 /** The arms of "Data Continuity Matters" (Qu et al., ICLR 2023) plus the wrong-sign controls. */
 export const STUDY_ARMS: readonly ArmDefinition[] = [
@@ -34,6 +43,7 @@ export const STUDY_ARMS: readonly ArmDefinition[] = [
   { name: 'Transformer', model: 'transformer', embedding: 'conv', sign: 0 },
   { name: 'Transformer+Lip', model: 'transformer', embedding: 'conv', sign: -1, baseline: 'Transformer', expectBetter: true },
   { name: 'Transformer+LipWrongSign', model: 'transformer', embedding: 'conv', sign: 1, baseline: 'Transformer', expectBetter: false },
+  { name: 'Transformer+Lip(features)', model: 'transformer', embedding: 'conv', sign: -1, baseline: 'Transformer', expectBetter: true, axis: 'features' },
 ];
 
 /** Sizes and training settings of one run. */
@@ -49,6 +59,10 @@ export interface RunSizes {
   length: number;
   /** Shortest ListOps expression (tokens). */
   minLength: number;
+  /** Test sequences / images (forecasting: every test window). Default = validation. */
+  test?: number;
+  /** Kernel of the conv embedding ("Emb"). Default 3; the Figure 1 presets use 5 (Appendix A.1). */
+  kernelSize?: number;
   /** Model width H, blocks, S4D state size, attention heads. */
   width: number;
   depth: number;
@@ -96,6 +110,8 @@ export function checkSizes(sizes: unknown, prefix = 'spec.sizes'): RunSizes {
     batchSize: int('batchSize', 1), epochs: int('epochs', 1),
     learningRate: checkNumber(`${prefix}.learningRate`, s.learningRate, { min: 0, exclusiveMin: true, max: 10 }),
   };
+  if (s.test !== undefined) out.test = int('test', 1);
+  if (s.kernelSize !== undefined) out.kernelSize = int('kernelSize', 1);
   if (out.stateSize % 2 !== 0) throw new LipkitError(`${prefix}.stateSize`, `must be even, got ${out.stateSize}`);
   if (out.width % out.heads !== 0) throw new LipkitError(`${prefix}.heads`, `must divide width ${out.width}, got ${out.heads}`);
   if (out.minLength > out.length) throw new LipkitError(`${prefix}.minLength`, `must be <= length ${out.length}, got ${out.minLength}`);

@@ -29,6 +29,8 @@ export interface StudyData {
   length: number;
   /** Steps of a regression target: `length` (sequence to sequence) or the forecast horizon. */
   targetLength: number;
+  /** Channels per step of continuous inputs and of regression targets (1, or 10 for Appendix A.2). */
+  features: number;
   /** Vocabulary size (tokens) or number of classes (classification). */
   vocabulary?: number;
   classes?: number;
@@ -37,8 +39,8 @@ export interface StudyData {
   higherIsBetter: boolean;
   train: StudySplit;
   validation: StudySplit;
-  /** Forecasting only: every test window of the Informer split (MSE and MAE are reported on it). */
-  test?: StudySplit;
+  /** Held-out test split: lambda is chosen on validation and scored here (forecasting: every test window of the Informer split). */
+  test: StudySplit;
 }
 
 function rows<T extends Float32Array | Int32Array>(a: T, rowSize: number, from: number, to: number): T {
@@ -71,26 +73,32 @@ function evenly(n: number, k: number): number[] {
 
 function listOpsData(sizes: RunSizes, seed: number): StudyData {
   const { train, validation, length, minLength } = sizes;
-  const total = train + validation;
+  const testCount = sizes.test ?? validation;
+  const total = train + validation + testCount;
   const data = listOps({ count: total, minLength: Math.max(2, minLength), maxLength: length, seed });
   const tok = tokenizeListOps(data.expressions, { maxLength: length });
   const part = (from: number, to: number): StudySplit => ({
     count: to - from, inputs: rows(tok.ids, length, from, to), targets: rows(data.labels, 1, from, to), mask: rows(tok.mask, length, from, to),
   });
   return {
-    kind: 'classification', input: 'tokens', length, targetLength: 1, vocabulary: LISTOPS_VOCABULARY.length, classes: 10,
-    metric: 'accuracy', higherIsBetter: true, train: part(0, train), validation: part(train, total),
+    kind: 'classification', input: 'tokens', length, targetLength: 1, features: 1, vocabulary: LISTOPS_VOCABULARY.length, classes: 10,
+    metric: 'accuracy', higherIsBetter: true, train: part(0, train), validation: part(train, train + validation), test: part(train + validation, total),
   };
 }
 
-function fig1Data(sizes: RunSizes, seed: number, continuity: 'high' | 'low'): StudyData {
+function fig1Data(sizes: RunSizes, seed: number, continuity: 'high' | 'low', variates: number): StudyData {
   const { train, validation, length } = sizes;
-  const total = train + validation;
-  const data = continuityTask({ count: total, continuity, length, seed });
+  const testCount = sizes.test ?? validation;
+  const total = train + validation + testCount;
+  const data = continuityTask({ count: total, continuity, length, seed, variates });
+  const row = length * variates;
   const part = (from: number, to: number): StudySplit => ({
-    count: to - from, inputs: rows(data.inputs, length, from, to), targets: rows(data.targets, length, from, to),
+    count: to - from, inputs: rows(data.inputs, row, from, to), targets: rows(data.targets, row, from, to),
   });
-  return { kind: 'regression', input: 'continuous', length, targetLength: length, metric: 'mse', higherIsBetter: false, train: part(0, train), validation: part(train, total) };
+  return {
+    kind: 'regression', input: 'continuous', length, targetLength: length, features: variates, metric: 'mse', higherIsBetter: false,
+    train: part(0, train), validation: part(train, train + validation), test: part(train + validation, total),
+  };
 }
 
 /** Images drawn for training come from the first 10,000 training images; validation images are the first of the test split. */
@@ -103,9 +111,10 @@ function pixelData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { kind
   const load = (split: 'train' | 'test', limit: number, contrastSeed: number | null): ContinuousPixelSequences =>
     loadPixelSequences(task.dataset, { split, limit, ...encode, contrast: contrastSeed === null ? false : { seed: contrastSeed } }) as ContinuousPixelSequences;
   if (sizes.train > PIXEL_POOL) throw new LipkitError('spec.sizes.train', `pixel tasks draw from the first ${PIXEL_POOL} training images, got ${sizes.train}`);
-  if (sizes.validation > 10000) throw new LipkitError('spec.sizes.validation', `pixel tasks validate on the 10,000 test images, got ${sizes.validation}`);
+  const testCount = sizes.test ?? sizes.validation;
+  if (sizes.validation + testCount > 10000) throw new LipkitError('spec.sizes.validation', `pixel tasks validate and test on the 10,000 test images, got ${sizes.validation} + ${testCount}`);
   const pool = load('train', PIXEL_POOL, task.contrast ? seed : null);
-  const val = load('test', sizes.validation, task.contrast ? seed + 1 : null);
+  const held = load('test', sizes.validation + testCount, task.contrast ? seed + 1 : null);
   const L = pool.length;
   const idx = sample(PIXEL_POOL, sizes.train, seed);
   const train = pick(pool.values, L, idx);
@@ -120,10 +129,14 @@ function pixelData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { kind
   for (const v of plain) sq += (v - mean) ** 2;
   const sd = Math.sqrt(sq / plain.length) || 1;
   const standardize = (a: Float32Array): Float32Array => a.map((v) => (v - mean) / sd);
+  const v = sizes.validation;
+  const heldPart = (from: number, to: number): StudySplit => ({
+    count: to - from, inputs: standardize(rows(held.values, L, from, to)), targets: rows(held.labels, 1, from, to),
+  });
   return {
-    kind: 'classification', input: 'continuous', length: L, targetLength: 1, classes: 10, metric: 'accuracy', higherIsBetter: true,
+    kind: 'classification', input: 'continuous', length: L, targetLength: 1, features: 1, classes: 10, metric: 'accuracy', higherIsBetter: true,
     train: { count: idx.length, inputs: standardize(train), targets: pick(pool.labels, 1, idx) },
-    validation: { count: val.count, inputs: standardize(val.values), targets: val.labels },
+    validation: heldPart(0, v), test: heldPart(v, held.count),
   };
 }
 
@@ -149,7 +162,7 @@ function forecastData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { k
   const part = (w: WindowSet, idx: number[]): StudySplit => ({ count: idx.length, inputs: pick(w.inputs, length, idx), targets: pick(w.targets, h, idx) });
   const all = (w: WindowSet): number[] => Array.from({ length: w.count }, (_, i) => i);
   return {
-    kind: 'regression', input: 'continuous', length, targetLength: h, metric: 'mse', higherIsBetter: false,
+    kind: 'regression', input: 'continuous', length, targetLength: h, features: 1, metric: 'mse', higherIsBetter: false,
     train: part(split.train, sample(split.train.count, Math.min(sizes.train, split.train.count), seed)),
     validation: part(split.val, evenly(split.val.count, sizes.validation)),
     test: part(split.test, all(split.test)),
@@ -158,15 +171,16 @@ function forecastData(sizes: RunSizes, seed: number, task: Extract<TaskInfo, { k
 
 /**
  * Builds the data of a run, deterministic in `spec.seed` (train and validation never overlap):
- * - 'fig1-high' / 'fig1-low': `continuityTask` (sequence-to-sequence regression, metric MSE);
+ * - 'fig1-high' / 'fig1-low' (and 'fig1mv-*' with 10 variates): `continuityTask`, Appendix A.1
+ *   (sequence-to-sequence regression, metric MSE), train / validation / test sequences;
  * - 'listops': `listOps` with lengths in [sizes.minLength, sizes.length], tokenized and padded
  *   to sizes.length (10-class classification, metric accuracy);
  * - pixel tasks ('mnist', 'mnist-c', 'fashion-mnist', 'fashion-mnist-c'): `sizes.train` images
  *   drawn (seeded) from the first 10,000 training images, validation on the first
- *   `sizes.validation` test images; continuous pixel values downsampled to at most
+ *   `sizes.validation` test images, test on the next `sizes.test`; continuous pixel values downsampled to at most
  *   `sizes.length` steps, standardized with the mean and sd of the (plain) training pixels;
  *   "-c" raises contrast by a random 50-100 % per image (`highContrast`) before that;
- * - forecasting 'SERIES-HORIZON': the Informer protocol (`informerSplit`, univariate, scaler fit
+ * - forecasting 'SERIES-HORIZON' (vega-datasets series, PROXIES for the paper's ETT / Weather): the Informer protocol (`informerSplit`, univariate, scaler fit
  *   on the training rows), input window `sizes.length`; `sizes.train` training windows drawn
  *   (seeded), `sizes.validation` evenly spaced validation windows, and every test window.
  */
@@ -174,7 +188,7 @@ export function buildStudyData(spec: RunSpec): StudyData {
   const task = parseStudyTask(spec.task);
   switch (task.kind) {
     case 'listops': return listOpsData(spec.sizes, spec.seed);
-    case 'fig1': return fig1Data(spec.sizes, spec.seed, task.continuity);
+    case 'fig1': return fig1Data(spec.sizes, spec.seed, task.continuity, task.variates);
     case 'pixel': return pixelData(spec.sizes, spec.seed, task);
     case 'forecast': return forecastData(spec.sizes, spec.seed, task);
   }

@@ -11,10 +11,10 @@ import type { StudyData } from './studyData.js';
  * embedding output e (where the study puts the Lipschitz regularizer and measures L_Lip, L_f):
  *
  *   tokens -> token table; then 'linear' arms: e = Dense(x) (continuous) or the table output;
- *   'conv' arms: e = Conv1D_k3(.) (the paper's "Emb")
+ *   'conv' arms: e = Conv1D_k(.) (the paper's "Emb"; k = sizes.kernelSize, default 3, 5 in Appendix A.1)
  *   s4d: h = e; per block h = h + S4D(LayerNorm(h)); h = LayerNorm(h)
  *   transformer: h = TransformerEncoder(e) (sinusoidal positions, post-LN)
- *   sequence to sequence (Figure 1): y = Dense_1(h) per step;
+ *   sequence to sequence (Figure 1): y = Dense_V(h) per step (V variates);
  *   forecasting: y = Dense_horizon(flatten h) (`forecastingHead`, 'flatten');
  *   classification: logits = Dense(mean_t h), masked for token inputs
  *
@@ -31,12 +31,12 @@ export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel
     inputs.push(tfl.input({ shape: [data.length] }));
     h = tokenEmbedding({ vocabulary: data.vocabulary ?? 1, width, seed: seed + 2 }).apply(inputs[0]) as tfl.SymbolicTensor;
   } else {
-    inputs.push(tfl.input({ shape: [data.length, 1] }));
+    inputs.push(tfl.input({ shape: [data.length, data.features] }));
     h = arm.embedding === 'linear'
       ? tfl.layers.dense({ units: width, kernelInitializer: glorot(3) }).apply(inputs[0]) as tfl.SymbolicTensor
       : inputs[0];
   }
-  if (arm.embedding === 'conv') h = convEmbedding({ filters: width, kernelSize: 3, seed: seed + 4 }).apply(h) as tfl.SymbolicTensor;
+  if (arm.embedding === 'conv') h = convEmbedding({ filters: width, kernelSize: spec.sizes.kernelSize ?? 3, seed: seed + 4 }).apply(h) as tfl.SymbolicTensor;
   const embedding = h;
   if (spec.model === 's4d') {
     for (let i = 0; i < depth; i++) {
@@ -58,7 +58,7 @@ export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel
   } else if (data.targetLength !== data.length) {
     out = forecastingHead(h, { horizon: data.targetLength, features: 1 });
   } else {
-    out = tfl.layers.dense({ units: 1, kernelInitializer: glorot(5) }).apply(h) as tfl.SymbolicTensor;
+    out = tfl.layers.dense({ units: data.features, kernelInitializer: glorot(5) }).apply(h) as tfl.SymbolicTensor;
   }
   return tfl.model({ inputs, outputs: [out, embedding] });
 }

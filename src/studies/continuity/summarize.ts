@@ -1,4 +1,3 @@
-import { armDefinition } from './spec.js';
 import type { RunRecord } from './runOne.js';
 
 /** Mean and sample standard deviation (n - 1; 0 for one value; NaN for none). */
@@ -10,7 +9,9 @@ export function meanStd(values: readonly number[]): { mean: number; std: number;
   return { mean, std, n };
 }
 
-/** One row of the study table: a (task, arm, lambda) cell over seeds. */
+type Stat = { mean: number; std: number; n: number };
+
+/** One row of the study table: a (task, arm, lambda) cell over seeds (descriptive only: verdicts come from `continuityClaims`). */
 export interface SummaryRow {
   task: string;
   arm: string;
@@ -19,33 +20,28 @@ export interface SummaryRow {
   higherIsBetter: boolean;
   runs: number;
   diverged: number;
-  /** Over the non-diverged runs. */
-  validation: { mean: number; std: number; n: number };
-  lipReg: { mean: number; std: number; n: number };
-  lf: { mean: number; std: number; n: number };
-  /** Forecasting tasks: test-window MSE and MAE after training (the numbers Informer-style tables report). */
-  test?: { mse: { mean: number; std: number; n: number }; mae: { mean: number; std: number; n: number } };
-  /** For regularized arms: the paper's expected direction against the baseline arm of the same task. */
-  direction?: { baseline: string; expectBetter: boolean; improvement: number; sds: number; held: boolean | null };
+  /** Over the non-diverged runs: final validation metric. */
+  validation: Stat;
+  /** Test metric (the held-out split; forecasting: every test window) and, for regression, MAE. */
+  test: Stat;
+  testMae: Stat;
+  /** L_Lip(e) in the training form (authors' min-max) on validation data. */
+  lipReg: Stat;
+  /** Scale-free continuity of e on the test split (`normalize: 'variance'`; lower = more continuous). */
+  continuity: Stat;
+  /** L_f(e) = max_k ||e_{k+1} - e_k|| on validation data. */
+  lf: Stat;
 }
 
 const finite = (rs: RunRecord[], f: (r: RunRecord) => number | null): number[] =>
   rs.filter((r) => !r.diverged).map(f).filter((v): v is number => v !== null && Number.isFinite(v));
 
-/** The number the paper's direction is judged on: test MSE for forecasting (Informer protocol), else the validation metric. */
-function scored(row: SummaryRow): { mean: number; std: number; n: number } {
-  return row.test?.mse ?? row.validation;
-}
-
 /**
- * Groups records by (task, arm, lambda) in first-seen order and summarizes the final validation
- * metric, L_Lip and L_f over seeds (diverged runs counted, excluded from the means). For a
- * regularized arm it compares with its baseline arm of the same task, on the validation metric
- * (test MSE for forecasting tasks, whose rows also carry test MSE and MAE):
- *   improvement = (mean_arm - mean_base), sign-flipped when lower is better (so > 0 = better);
- *   sds = improvement / sqrt((s_arm^2 + s_base^2) / 2)   (pooled standard deviations, Cohen's d);
- *   (NaN when a side has fewer than 2 finite runs); held = (improvement > 0) === expectBetter,
- *   null when a side has no finite run.
+ * Groups records by (task, arm, lambda) in first-seen order and describes each cell over seeds:
+ * final validation metric, test metric (and MAE), L_Lip (training form), scale-free continuity
+ * and L_f, diverged runs counted and excluded from the means. Descriptive only: no per-cell
+ * verdicts (lambda is chosen on validation and claims are judged with paired seeds in
+ * `selectByValidation` / `continuityClaims`).
  */
 export function summarize(records: readonly RunRecord[]): SummaryRow[] {
   const groups = new Map<string, RunRecord[]>();
@@ -54,72 +50,47 @@ export function summarize(records: readonly RunRecord[]): SummaryRow[] {
     const g = groups.get(key);
     if (g === undefined) groups.set(key, [r]); else g.push(r);
   }
-  const rows: SummaryRow[] = [];
-  for (const rs of groups.values()) {
+  return [...groups.values()].map((rs) => {
     const r0 = rs[0];
-    rows.push({
+    return {
       task: r0.task, arm: r0.arm, lambda: r0.lambda, metric: r0.metric, higherIsBetter: r0.higherIsBetter,
       runs: rs.length, diverged: rs.filter((r) => r.diverged).length,
       validation: meanStd(finite(rs, (r) => r.metrics.validation)),
+      test: meanStd(finite(rs, (r) => r.test.metric)),
+      testMae: meanStd(finite(rs, (r) => r.test.mae)),
       lipReg: meanStd(finite(rs, (r) => r.metrics.lipReg)),
+      continuity: meanStd(finite(rs, (r) => r.test.continuity)),
       lf: meanStd(finite(rs, (r) => r.metrics.lf)),
-      ...(r0.test == null ? {} : { test: { mse: meanStd(finite(rs, (r) => r.test?.mse ?? null)), mae: meanStd(finite(rs, (r) => r.test?.mae ?? null)) } }),
-    });
-  }
-  for (const row of rows) {
-    const arm = armDefinition(row.arm);
-    if (arm.baseline === undefined || arm.expectBetter === undefined) continue;
-    const base = rows.find((r) => r.task === row.task && r.arm === arm.baseline);
-    if (base === undefined) continue;
-    const [a, b] = [scored(row), scored(base)];
-    const diff = a.mean - b.mean;
-    const improvement = row.higherIsBetter ? diff : -diff;
-    const pooled = Math.sqrt((a.std ** 2 + b.std ** 2) / 2);
-    // One seed on a side: no spread, so no number of standard deviations (NaN), only the sign.
-    const single = a.n < 2 || b.n < 2;
-    const sds = single ? NaN : pooled > 0 ? improvement / pooled : improvement === 0 ? 0 : Math.sign(improvement) * Infinity;
-    const held = Number.isNaN(improvement) ? null : (improvement > 0) === arm.expectBetter;
-    row.direction = { baseline: base.arm, expectBetter: arm.expectBetter, improvement, sds, held };
-  }
-  return rows;
+    };
+  });
 }
 
 function fmt(x: number, digits = 4): string {
   return Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : Number.isNaN(x) ? '-' : String(x);
 }
 
-function pm(s: { mean: number; std: number; n: number }): string {
+/** `mean ± sd` (or '-' without values). */
+export function pm(s: Stat): string {
   return s.n === 0 ? '-' : `${fmt(s.mean)} ± ${fmt(s.std, 2)}`;
 }
 
-/** The direction cell: "held (+1.3 sd)", "did not hold (-0.4 sd)", "n/a" or "" (no claim). */
-export function directionCell(row: SummaryRow): string {
-  const d = row.direction;
-  if (d === undefined) return '';
-  if (d.held === null) return 'n/a';
-  const sds = Number.isNaN(d.sds) ? 'one seed, no sd' : `${d.sds >= 0 ? '+' : ''}${fmt(d.sds, 2)} sd`;
-  return `${d.held ? 'held' : 'did not hold'} (${sds} vs ${d.baseline})`;
+/** Column headers and cells of one summary row, shared by results.md and the report tables. */
+export function rowCells(r: SummaryRow): { columns: string[]; cells: (string | number)[] } {
+  const regression = !r.higherIsBetter;
+  return {
+    columns: ['arm', 'lambda', `validation ${r.metric}`, `test ${r.metric} (${r.higherIsBetter ? 'higher' : 'lower'} is better)`, ...(regression ? ['test MAE'] : []), 'L_Lip(e) (min-max, trained)', 'continuity C(e) (scale-free)', 'L_f(e)', 'runs', 'diverged'],
+    cells: [r.arm, r.lambda, pm(r.validation), pm(r.test), ...(regression ? [pm(r.testMae)] : []), pm(r.lipReg), pm(r.continuity), pm(r.lf), r.runs, r.diverged],
+  };
 }
 
-/**
- * The study table in the paper's layout: one section per task, one row per arm and lambda,
- * validation metric (forecasting: also test MSE and MAE) / L_Lip / L_f as mean ± std over seeds, diverged runs, and whether the
- * paper's direction held (regularized arms: better than the baseline for the right sign,
- * not better for the wrong-sign controls; "+d sd" = how many pooled standard deviations better).
- */
+/** The descriptive tables as markdown: one section per task, one row per (arm, lambda), mean ± sd over seeds. */
 export function formatMarkdown(rows: readonly SummaryRow[], title = 'Continuity study'): string {
   const lines = [`# ${title}`, ''];
-  const tasks = [...new Set(rows.map((r) => r.task))];
-  for (const task of tasks) {
+  for (const task of [...new Set(rows.map((r) => r.task))]) {
     const rs = rows.filter((r) => r.task === task);
-    const metric = `${rs[0].metric} (${rs[0].higherIsBetter ? 'higher' : 'lower'} is better)`;
-    const forecast = rs[0].test !== undefined;
-    const head = forecast ? `validation ${rs[0].metric} | test MSE (lower is better) | test MAE` : metric;
-    lines.push(`## ${task}`, '', `| arm | lambda | ${head} | L_Lip(emb) | L_f(emb) | runs | diverged | paper's direction |`, `|---|---:|${forecast ? '---|---|---|' : '---|'}---|---|---:|---:|---|`);
-    for (const r of rs) {
-      const scores = r.test === undefined ? pm(r.validation) : `${pm(r.validation)} | ${pm(r.test.mse)} | ${pm(r.test.mae)}`;
-      lines.push(`| ${r.arm} | ${r.lambda} | ${scores} | ${pm(r.lipReg)} | ${pm(r.lf)} | ${r.runs} | ${r.diverged} | ${directionCell(r)} |`);
-    }
+    const { columns } = rowCells(rs[0]);
+    lines.push(`## ${task}`, '', `| ${columns.join(' | ')} |`, `|${columns.map((_, j) => (j === 0 ? '---' : '---:')).join('|')}|`);
+    for (const r of rs) lines.push(`| ${rowCells(r).cells.join(' | ')} |`);
     lines.push('');
   }
   return lines.join('\n');

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { localLipschitzBound } from '../../../src/estimate/local/localLipschitzBound.js';
 import { intervalBounds } from '../../../src/estimate/local/intervalBounds.js';
+import { jacobianBounds } from '../../../src/estimate/local/jacobianBounds.js';
 import { localGraph } from '../../../src/estimate/local/localGraph.js';
 import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { expectError } from '../../expectLipkitError.js';
@@ -52,8 +53,15 @@ describe('localLipschitzBound', () => {
         let bestZ: Float64Array = x;
         const pts: Float64Array[] = [];
         for (let s = 0; s < 60; s++) pts.push(pointInBall(x, radius, rand, s % 3 === 0));
+        const jb = jacobianBounds(graph, boxes);
         for (const z of pts) {
           const o = oracleForward(layers, z);
+          // The interval Jacobian contains the exact Jacobian entrywise.
+          o.jac.forEach((row, r) => row.forEach((v, k) => {
+            const c = jb.c[r * d + k];
+            const w = jb.r[r * d + k];
+            if (v < c - w - 1e-12 || v > c + w + 1e-12) expect.unreachable(`J[${r}, ${k}] = ${v} outside [${c - w}, ${c + w}]`);
+          }));
           o.pre.forEach((p, l) => p.forEach((v, j) => {
             expect(v).toBeGreaterThanOrEqual(boxes[preOps[l]].lo[j]);
             expect(v).toBeLessThanOrEqual(boxes[preOps[l]].hi[j]);
@@ -122,13 +130,22 @@ describe('localLipschitzBound', () => {
     model.dispose();
   });
 
-  it('linear relaxation is at least as tight as intervals and certified on a deeper net', () => {
+  it('linear relaxation boxes lie inside the interval boxes and are strictly tighter on a deeper net', () => {
     const model = mlp(9, [6, 24, 24, 24, 5], 'relu');
-    const xt = tf.randomNormal([3, 6], 0, 1, 'float32', 2);
-    const lin = localLipschitzBound(model, xt, { radius: 0.2 });
-    const ibp = localLipschitzBound(model, xt, { radius: 0.2, relaxation: 'interval' });
-    for (let i = 0; i < 3; i++) expect(lin.localBounds[i]).toBeLessThanOrEqual(ibp.localBounds[i] * (1 + 1e-12));
-    xt.dispose();
+    const graph = localGraph(model, [6]);
+    const rand = mulberry32(2);
+    let tighter = 0;
+    for (let t = 0; t < 3; t++) {
+      const x = Float64Array.from({ length: 6 }, () => 2 * rand() - 1);
+      const lin = intervalBounds(graph, x, 0.2, { relaxation: 'linear' });
+      const ibp = intervalBounds(graph, x, 0.2, { relaxation: 'interval' });
+      lin.forEach((b, i) => b.lo.forEach((lo, j) => {
+        expect(lo).toBeGreaterThanOrEqual(ibp[i].lo[j] - 1e-12);
+        expect(b.hi[j]).toBeLessThanOrEqual(ibp[i].hi[j] + 1e-12);
+        if (b.hi[j] - lo < 0.9 * (ibp[i].hi[j] - ibp[i].lo[j])) tighter++;
+      }));
+    }
+    expect(tighter).toBeGreaterThan(10);
     model.dispose();
   });
 
@@ -190,6 +207,11 @@ describe('localLipschitzBound', () => {
     expectError(() => localLipschitzBound(model, bad, { radius: 1 }), 'x');
     const ln = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [3] }), tfl.layers.layerNormalization({ name: 'myNorm' })] });
     expect(() => localLipschitzBound(ln, x, { radius: 1 })).toThrow(/myNorm/);
+    const fallback = localLipschitzBound(ln, x, { radius: 1, onUnsupported: 'global', globalBound: 3 });
+    expect(Array.from(fallback.bounds)).toEqual([3]);
+    expect(fallback.methods).toEqual(['global']);
+    expect(fallback.notes[0]).toMatch(/fell back to the global bound: .*myNorm/);
+    expectError(() => localLipschitzBound(model, x, { radius: 1, onUnsupported: 'skip' as 'global' }), 'options.onUnsupported');
     x.dispose(); bad.dispose(); model.dispose(); ln.dispose();
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { setBackend } from '../../../src/backend/setBackend.js';
@@ -68,6 +69,36 @@ describe('spectralExpansionBound', () => {
     const atX = normOf(oracleForward(oracleLayers(model), x).jac);
     expect(expansion).toBeGreaterThanOrEqual(atX);
     expect(expansion).toBeLessThan(fastLip);
+    model.dispose();
+  });
+
+  it('applies to conv chains (conv, batch norm, average pooling, dense) and stays above TF.js Jacobian norms in the ball', () => {
+    const model = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }), biasInitializer: tfl.initializers.randomNormal({ seed: 2, stddev: 0.3 }) }),
+      tfl.layers.batchNormalization({ gammaInitializer: tfl.initializers.randomUniform({ minval: 0.5, maxval: 2, seed: 3 }) }),
+      tfl.layers.averagePooling2d({ poolSize: 2, strides: 1 }),
+      tfl.layers.conv2d({ filters: 2, kernelSize: 2, strides: 2, activation: 'relu', kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }), biasInitializer: tfl.initializers.randomNormal({ seed: 5, stddev: 0.3 }) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 6 }) }),
+    ] });
+    const graph = localGraph(model, [5, 5, 2]);
+    const rand = mulberry32(9);
+    const x = Float64Array.from({ length: 50 }, () => 2 * rand() - 1);
+    const radius = 0.3;
+    const bound = spectralExpansionBound(graph, intervalBounds(graph, x, radius));
+    expect(Number.isFinite(bound)).toBe(true);
+    let best = 0;
+    for (let s = 0; s < 15; s++) {
+      const z = pointInBall(x, radius, rand, s % 2 === 0);
+      const grads = tf.tidy(() => {
+        const zt = tf.tensor(Array.from(z), [1, 5, 5, 2]);
+        return [0, 1, 2].map((k) => tf.grad((t: tf.Tensor) => tf.sum(tf.slice(model.apply(t) as tf.Tensor, [0, k], [1, 1])))(zt));
+      });
+      const rows = grads.map((g) => Float64Array.from(g.dataSync()));
+      tf.dispose(grads);
+      best = Math.max(best, normOf(rows));
+    }
+    expect(bound).toBeGreaterThanOrEqual(best * (1 - 1e-4));
     model.dispose();
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LipkitError } from '../../../src/util/errors.js';
 import { validateRunSpec, STUDY_ARMS, type RunSpec } from '../../../src/studies/continuity/spec.js';
-import { expandPlan, presetPlan, validatePlan } from '../../../src/studies/continuity/plan.js';
+import { expandPlan, presetPlan, validatePlan, PRESET_SIZES, PRIMARY_DESIGN } from '../../../src/studies/continuity/plan.js';
 
 const sizes = { train: 8, validation: 4, length: 16, minLength: 4, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 1e-3 };
 const good: RunSpec = { task: 'fig1-high', model: 's4d', arm: 'SSM+Emb+Lip', lambda: 2, seed: 0, sizes };
@@ -44,8 +44,8 @@ describe('plans', () => {
   it('expands unregularized arms once and regularized arms per lambda with the arm sign', () => {
     const plan = presetPlan('quick', { tasks: ['fig1-low'], lambdas: [0, 1, 2], seeds: [0, 3] });
     const runs = expandPlan(plan);
-    // per seed: 3 unregularized arms + 4 regularized arms x 2 lambdas
-    expect(runs.length).toBe(2 * (3 + 4 * 2));
+    // per seed: 3 unregularized arms + 5 regularized arms (with the feature-axis arm) x 2 lambdas
+    expect(runs.length).toBe(2 * (3 + 5 * 2));
     for (const r of runs) {
       const arm = STUDY_ARMS.find((a) => a.name === r.arm)!;
       expect(Math.sign(r.lambda)).toBe(arm.sign);
@@ -54,6 +54,25 @@ describe('plans', () => {
     }
     expect(runs.filter((r) => r.arm === 'Transformer+Lip').map((r) => r.lambda).sort((a, b) => a - b)).toEqual([-2, -2, -1, -1]);
   });
+  it('presets run the pre-registered Figure 1 design: paired seeds, controls at lambda 2 only', () => {
+    const plan = presetPlan('default');
+    const runs = expandPlan(plan);
+    const L = PRESET_SIZES.default.lambdas.filter((l) => l > 0).length;
+    expect(runs.length).toBe(plan.seeds.length * 2 * (2 + L + 1));
+    expect(plan.seeds.length).toBeGreaterThanOrEqual(8);
+    expect(PRESET_SIZES.quick.seeds).toBeGreaterThanOrEqual(8);
+    expect(new Set(runs.filter((r) => r.task === 'fig1-high').map((r) => r.arm))).toEqual(new Set(PRIMARY_DESIGN['fig1-high']));
+    expect(new Set(runs.filter((r) => r.task === 'fig1-low').map((r) => r.arm))).toEqual(new Set(PRIMARY_DESIGN['fig1-low']));
+    expect(runs.filter((r) => r.arm === 'SSM+Emb+LipWrongSign').every((r) => r.lambda === -2)).toBe(true);
+    // every seed runs the same cells
+    const cells = (seed: number): string[] => runs.filter((r) => r.seed === seed).map((r) => `${r.task} ${r.arm} ${r.lambda}`);
+    expect(cells(plan.seeds[1])).toEqual(cells(plan.seeds[0]));
+    expect(plan.sizes).toMatchObject({ length: 200, width: 64, kernelSize: 5, depth: 1 });
+    expect(presetPlan('full').tasks).toContain('weather-24');
+    expect(errorField(() => validatePlan({ ...plan, armsByTask: { listops: ['SSM'] } }))).toMatch(/plan\.armsByTask/);
+    expect(errorField(() => validatePlan({ ...plan, lambdasByArm: { 'SSM+Emb+Lip': [0] } }))).toMatch(/plan\.lambdasByArm/);
+  });
+
   it('rejects unknown names, negative lambdas and plans without the lambdas an arm needs', () => {
     const plan = presetPlan('quick');
     expect(errorField(() => validatePlan({ ...plan, tasks: ['fig2'] as never }))).toMatch(/plan\.tasks/);

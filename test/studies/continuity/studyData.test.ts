@@ -3,6 +3,7 @@ import { buildStudyData } from '../../../src/studies/continuity/studyData.js';
 import { loadImageDataset } from '../../../src/data/loadImageDataset.js';
 import { loadTimeSeries } from '../../../src/data/loadTimeSeries.js';
 import type { RunSizes, RunSpec } from '../../../src/studies/continuity/spec.js';
+import { continuityTask } from '../../../src/data/continuityTask.js';
 
 const sizes: RunSizes = { train: 40, validation: 12, length: 49, minLength: 8, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 8, epochs: 1, learningRate: 1e-3 };
 const spec = (task: string, seed = 0, s: RunSizes = sizes): RunSpec => ({ task, model: 's4d', arm: 'SSM+Emb', lambda: 0, seed, sizes: s });
@@ -99,5 +100,28 @@ describe('continuity study data: forecasting tasks (Informer protocol)', () => {
       expect(start).toBeGreaterThanOrEqual(0);
     }
     expect(buildStudyData(spec('weather-48', 2, s))).toEqual(d);
+  });
+});
+
+describe('continuity study data: Figure 1 (Appendix A.1 / A.2) and test splits', () => {
+  it('fig1: train / validation / test are consecutive sequences of one continuityTask draw; fig1mv has 10 variates', () => {
+    const s: RunSizes = { ...sizes, length: 50, train: 6, validation: 3, test: 4 };
+    const d = buildStudyData(spec('fig1-low', 5, s));
+    const all = continuityTask({ count: 13, continuity: 'low', length: 50, seed: 5 });
+    expect(d).toMatchObject({ kind: 'regression', features: 1, length: 50, targetLength: 50, metric: 'mse' });
+    expect([d.train.count, d.validation.count, d.test.count]).toEqual([6, 3, 4]);
+    expect(Array.from(d.test.inputs)).toEqual(Array.from(all.inputs.slice(9 * 50)));
+    expect(Array.from(d.validation.targets)).toEqual(Array.from(all.targets.slice(6 * 50, 9 * 50)));
+    const mv = buildStudyData(spec('fig1mv-high', 5, s));
+    expect(mv.features).toBe(10);
+    expect(mv.train.inputs.length).toBe(6 * 50 * 10);
+    expect(mv.test.targets.length).toBe(4 * 50 * 10);
+  });
+
+  it('pixel tasks test on the test images after the validation ones', () => {
+    const d = buildStudyData(spec('mnist', 3, { ...sizes, validation: 5, test: 7 }));
+    const test = loadImageDataset('mnist', { split: 'test', limit: 12 });
+    expect(Array.from(d.test.targets)).toEqual(Array.from(test.labels.slice(5, 12)));
+    expect(d.test.inputs.length).toBe(7 * 49);
   });
 });
