@@ -15,7 +15,7 @@ export function compareWithLower(
   bound: Pick<LipschitzBoundResult, 'upperBound' | 'unmergedBound' | 'layers'>, lower: Pick<LowerBoundResult, 'lowerBound' | 'best'>,
 ): { verdict: SoundnessVerdict; failed: boolean; note: string | null } {
   const allowance = float32Allowance({
-    depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: lower.best?.relativeStep,
+    depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: lower.best?.relativeStep, outputRatio: lower.best?.outputRatio,
   });
   const q = lower.lowerBound;
   const up = bound.upperBound;

@@ -56,6 +56,8 @@ export interface QuotientPair {
   distance: number;
   /** ||x - y|| / ||x||: the relative step (never below `MIN_RELATIVE_STEP` except for x near 0). */
   relativeStep: number;
+  /** (||f(x)|| + ||f(y)||) / ||f(x) - f(y)||: how large the outputs are against their difference (<= 1000). */
+  outputRatio: number;
 }
 
 /** The result of `lipschitzLowerBound`. */

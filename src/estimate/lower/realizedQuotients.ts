@@ -10,13 +10,15 @@ import { readValues } from '../../util/readValues.js';
 export const MIN_RELATIVE_STEP = 1e-2;
 
 /**
- * A pair is also rejected when ||f(x) - f(y)|| < ROUNDING_REJECT * ||f(x)||: such a difference
- * is within ~1000 float32 ulps of the output and could be rounding noise.
+ * A pair is also rejected when ||f(x) - f(y)|| < OUTPUT_REJECT (||f(x)|| + ||f(y)||): the rounding
+ * of the outputs themselves (relative u = 2^-24 per entry and layer, e.g. when large biases
+ * dominate them) is then a sizeable part of the difference. The kept pairs' output ratio
+ * (||f(x)|| + ||f(y)||) / ||f(x) - f(y)|| (<= 1000) enters `float32Allowance`.
  */
-export const ROUNDING_REJECT = 1e3 * 2 ** -24;
+export const OUTPUT_REJECT = 1e-3;
 
 /** Realized quotients of k pairs (rows of xs and ys, flat float32), computed in float64. */
-export interface Quotients { quotient: Float64Array; distance: Float64Array; relative: Float64Array; rejected: number }
+export interface Quotients { quotient: Float64Array; distance: Float64Array; relative: Float64Array; outputRatio: Float64Array; rejected: number }
 
 /**
  * ||f(x_i) - f(y_i)|| / ||x_i - y_i|| for each pair, with f the model's own float32 forward pass
@@ -27,7 +29,7 @@ export function realizedQuotients(
   f: ModelFunction, xs: Float32Array, ys: Float32Array, fx?: Float32Array, fyGiven?: Float32Array,
 ): Quotients {
   const k = xs.length / f.d;
-  const out: Quotients = { quotient: new Float64Array(k), distance: new Float64Array(k), relative: new Float64Array(k), rejected: 0 };
+  const out: Quotients = { quotient: new Float64Array(k), distance: new Float64Array(k), relative: new Float64Array(k), outputRatio: new Float64Array(k), rejected: 0 };
   const floor = 1e-3 * Math.sqrt(f.d);
   for (let start = 0; start < k; start += f.chunk) {
     const c = Math.min(f.chunk, k - start);
@@ -40,16 +42,18 @@ export function realizedQuotients(
         const a = xs[j]; const b = ys[j];
         dx += (b - a) * (b - a); nx += a * a; ny += b * b;
       }
-      let df = 0; let nf = 0;
+      let df = 0; let nf = 0; let nfy = 0;
       for (let j = 0; j < f.m; j++) {
         const a = fxs[i * f.m + j]; const b = fy[i * f.m + j];
-        df += (b - a) * (b - a); nf += a * a;
+        df += (b - a) * (b - a); nf += a * a; nfy += b * b;
       }
+      const outputs = Math.sqrt(nf) + Math.sqrt(nfy);
+      out.outputRatio[e] = outputs / Math.sqrt(df);
       const dist = Math.sqrt(dx);
       const scale = Math.max(Math.sqrt(nx), Math.sqrt(ny), floor);
       out.distance[e] = dist;
       out.relative[e] = dist / Math.max(Math.sqrt(nx), floor);
-      const ok = dist >= MIN_RELATIVE_STEP * scale * (1 - 1e-6) && Math.sqrt(df) >= ROUNDING_REJECT * Math.sqrt(nf);
+      const ok = dist >= MIN_RELATIVE_STEP * scale * (1 - 1e-6) && Math.sqrt(df) > 0 && Math.sqrt(df) >= OUTPUT_REJECT * outputs;
       if (ok && dist > 0) out.quotient[e] = Math.sqrt(df) / dist;
       else out.rejected++;
     }

@@ -75,7 +75,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
       const e = index(i);
       if (q.quotient[i] > perPoint[e]) { perPoint[e] = q.quotient[i]; perPointRadius[e] = q.distance[i]; }
       if (q.quotient[i] > (best?.quotient ?? 0)) {
-        best = { input: e, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i] };
+        best = { input: e, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i], outputRatio: q.outputRatio[i] };
       }
     }
   };

@@ -48,7 +48,7 @@ export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist
 export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
   smoke: { sizes: { train: 8, validation: 4, test: 4, length: 32, minLength: 6, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 3e-3, kernelSize: 5 }, seeds: 2, lambdas: [0, 1] },
   quick: { sizes: { train: 64, validation: 16, test: 32, length: 100, minLength: 12, width: 32, depth: 1, stateSize: 32, heads: 2, batchSize: 8, epochs: 8, learningRate: 3e-3, kernelSize: 5 }, seeds: 8, lambdas: [0, 1, 4] },
-  default: { sizes: { train: 64, validation: 16, test: 32, length: 200, minLength: 16, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 8, epochs: 12, learningRate: 3e-3, kernelSize: 5 }, seeds: 10, lambdas: [0, 1, 4] },
+  default: { sizes: { train: 64, validation: 16, test: 32, length: 200, minLength: 16, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 8, epochs: 10, learningRate: 3e-3, kernelSize: 5 }, seeds: 10, lambdas: [0, 1, 4] },
   full: { sizes: { train: 256, validation: 64, test: 128, length: 200, minLength: 64, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 16, epochs: 30, learningRate: 2e-3, kernelSize: 5 }, seeds: 16, lambdas: [0, 1, 2, 3, 4, 5] },
 };
 

@@ -1,5 +1,8 @@
 import type { StudyClaim, StudyTable } from '../study.js';
 import type { SpectralBiasRecord } from './trainArm.js';
+import { judgeClaim, judgeFamily, pairedEvidence } from '../stats/judgeClaim.js';
+import { verdictClaim } from '../stats/verdictClaim.js';
+import { validationArea } from './selectArm.js';
 
 /** Frequencies at or above this are "high" in the claim (the upper half of 5..50). */
 export const HIGH_FREQUENCY = 30;
@@ -78,15 +81,17 @@ export function byArm(records: readonly SpectralBiasRecord[]): Map<string, Spect
 }
 
 /**
- * The study's claims: (1) spectral bias itself without the regularizer (Rahaman et al.): the
- * error area rises with frequency (Spearman > 0.5 over the 10 frequencies); (2) per regularized
- * arm, the paper's claim that high frequencies (k >= 30) are learned earlier: the paired
- * (same seed, same initialization) difference of the high-frequency error area, regularized minus
- * plain. Held when its mean is below 0 by more than 2 standard errors; not held when the mean
- * is >= 0; undecided (null) in between or with fewer than 3 seeds.
+ * The study's claims: (1) spectral bias itself without the regularizer (Rahaman et al.), the
+ * error area rising with frequency (Spearman > 0.5 over the 10 frequencies with >= 3 seeds;
+ * exploratory, an older rule without statistics); (2) per regularized arm, the paper's claim that
+ * high frequencies (k >= 30) are learned earlier: the paired (same seed: same data and
+ * initialization) difference of the high-frequency error area, regularized minus plain, judged
+ * with lipkit's verdict rule (95 % t interval and exact sign-flip p, Holm over the regularized
+ * arms: `primary: true`); (3) exploratory: the held-out validation-MSE area, regularized minus
+ * plain (unadjusted).
  */
 export function spectralBiasClaims(records: readonly SpectralBiasRecord[], baseline: string): StudyClaim[] {
-  const arms = byArm(records);
+  const arms = byArm(records.filter((r) => r.role !== 'selection'));
   const plain = (arms.get(baseline) ?? []).filter((r) => !r.diverged);
   const claims: StudyClaim[] = [];
   if (plain.length > 0) {
@@ -96,12 +101,14 @@ export function spectralBiasClaims(records: readonly SpectralBiasRecord[], basel
     claims.push({
       claim: 'Spectral bias (Rahaman et al. 2019): trained on MSE alone, the network learns low frequencies before high ones',
       held: plain.length >= 3 ? rho > 0.5 : null,
-      evidence: `${baseline}: mean error area per frequency ${freqs.map((f, k) => `k=${f}: ${areas[k].toFixed(2)}`).join(', ')}; Spearman(k, area) = ${rho.toFixed(2)} over ${plain.length} seed(s) (held if > 0.5 with >= 3 seeds)`,
+      evidence: `${baseline}: mean error area per frequency ${freqs.map((f, k) => `k=${f}: ${areas[k].toFixed(2)}`).join(', ')}; Spearman(k, area) = ${rho.toFixed(2)} over ${plain.length} seed(s) (held if > 0.5 with >= 3 seeds; exploratory)`,
+      primary: false,
     });
   }
-  for (const [arm, rs] of arms) {
-    if (arm === baseline) continue;
+  const regularized = [...arms].filter(([arm]) => arm !== baseline);
+  const paired = regularized.map(([arm, rs]) => {
     const diffs: number[] = [];
+    const val: number[] = [];
     const stepDiffs: number[] = [];
     let diverged = 0;
     for (const r of rs) {
@@ -109,27 +116,37 @@ export function spectralBiasClaims(records: readonly SpectralBiasRecord[], basel
       if (r.diverged) { diverged++; continue; }
       if (p === undefined) continue;
       diffs.push((highFrequencyArea(r) as number) - (highFrequencyArea(p) as number));
+      const va = validationArea(r);
+      const vb = validationArea(p);
+      if (va !== null && vb !== null) val.push(va - vb);
       const hi = highIndices(r);
       stepDiffs.push(mean(hi.map((k) => censoredSteps(r, k) - censoredSteps(p, k))));
     }
-    const { mean: m, sd, n } = meanSd(diffs);
-    const se = n > 1 ? sd / Math.sqrt(n) : Number.POSITIVE_INFINITY;
-    let held: boolean | null = null;
-    if (n >= 3) held = m < 0 && -m > 2 * se ? true : m >= 0 ? false : null;
-    claims.push({
-      claim: `"Data Continuity Matters" (Qu et al. 2023): with the output regularizer (${arm}) high-frequency components (k >= ${HIGH_FREQUENCY}) are learned earlier`,
-      held,
-      evidence: `paired over ${n} seed(s): high-frequency error area (lower = earlier) regularized minus plain = ${formatMeanSd(diffs)} (SE ${Number.isFinite(se) ? se.toFixed(3) : 'n/a'}); `
-        + `steps to settle below ${rs[0].threshold} (censored at the run length), regularized minus plain = ${formatMeanSd(stepDiffs, 0)}`
-        + `${diverged > 0 ? `; ${diverged} regularized run(s) diverged` : ''}. Held if the mean area difference is < 0 by > 2 SE with >= 3 seeds.`,
-    });
+    return { arm, rs, diffs, val, stepDiffs, diverged };
+  });
+  const judgeable = paired.filter((x) => x.diffs.length >= 2);
+  const verdicts = judgeable.length === 0 ? [] : judgeFamily(judgeable.map((x) => pairedEvidence(x.diffs, { direction: 'less' })));
+  for (const x of paired) {
+    const claim = `"Data Continuity Matters" (Qu et al. 2023): with the output regularizer (${x.arm}) high-frequency components (k >= ${HIGH_FREQUENCY}) are learned earlier`;
+    const evidence = `Effect = high-frequency error area (mean relative spectral error over training, lower = earlier), regularized − plain, paired over ${x.diffs.length} seed(s); `
+      + `steps to settle below ${x.rs[0].threshold} (censored at the run length), regularized − plain = ${formatMeanSd(x.stepDiffs, 0)}`
+      + `${x.diverged > 0 ? `; ${x.diverged} regularized run(s) diverged` : ''}. Holm over ${judgeable.length} regularized arm(s).`;
+    const j = judgeable.indexOf(x);
+    claims.push(j < 0
+      ? { claim, held: null, evidence: `${evidence} Fewer than 2 paired seeds: no test.`, verdict: 'inconclusive', n: x.diffs.length, primary: true }
+      : verdictClaim(claim, evidence, verdicts[j], true));
+    if (x.val.length >= 2) {
+      claims.push(verdictClaim(`With ${x.arm} the fit on held-out points is faster (validation-MSE area lower than MSE alone)`,
+        `Effect = mean validation MSE over training at the N points between the training points, regularized − plain, paired over ${x.val.length} seed(s). Exploratory: p not adjusted.`,
+        judgeClaim(pairedEvidence(x.val, { direction: 'less' })), false));
+    }
   }
   return claims;
 }
 
 /** Tables: per frequency (steps to threshold, error area, final error per arm) and per arm. */
 export function spectralBiasTables(records: readonly SpectralBiasRecord[]): StudyTable[] {
-  const arms = [...byArm(records)];
+  const arms = [...byArm(records.filter((r) => r.role !== 'selection'))];
   const first = records[0];
   const perFrequency: StudyTable = {
     title: `Per frequency, mean ± sd over seeds: steps until the relative spectral error settles below ${first.threshold} (n reached / seeds), mean error over training (area), final error`,

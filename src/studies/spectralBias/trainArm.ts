@@ -22,6 +22,10 @@ export interface SpectralBiasRecord {
   errors: (number | null)[][];
   /** Full-batch MSE(y_hat, y) per measured step (null when not finite). */
   mse: (number | null)[];
+  /** MSE on the N held-out validation points x = (n + 1/2) / N (between the training points) per measured step. */
+  validationMse: (number | null)[];
+  /** 'evaluation' (default): a run the claims use; 'selection': a grid run on a selection seed, used only to choose (lambda, eps) on validation. */
+  role?: 'selection' | 'evaluation';
   /** L_Lip(y_hat) = mean (y_hat_{n+1} - y_hat_n)^2 per measured step. */
   lipReg: (number | null)[];
   /** Regularizer weight lambda e^{-eps t} at each measured step. */
@@ -90,7 +94,8 @@ function meanSquaredDiff(a: ArrayLike<number>): number {
  * where y_hat is the prediction at all N points ordered by x, shaped [1, N, 1] for `lipReg`, and
  * the weight comes from `decayedWeight(lambda, epsilon)` at step t (lambda = 0: the plain MSE
  * arm). Every `evalEvery` steps it measures the relative spectral error per frequency
- * (`spectralErrors`, float64 DFT), the MSE and L_Lip. Disposes everything it creates.
+ * (`spectralErrors`, float64 DFT), the MSE, the MSE on N held-out validation points
+ * x = (n + 1/2) / N (for choosing lambda and eps), and L_Lip. Disposes everything it creates.
  */
 export function trainArm(arm: SpectralBiasArm, seed: number, sizes: SpectralBiasSizes, { threshold = 0.5, checkpointSteps = [] as number[] } = {}): SpectralBiasRecord {
   const start = performance.now();
@@ -101,10 +106,14 @@ export function trainArm(arm: SpectralBiasArm, seed: number, sizes: SpectralBias
   const optimizer = tf.train.adam(sizes.learningRate);
   const x = tf.tensor2d(data.x, [n, 1]);
   const y = tf.tensor2d(data.y, [n, 1]);
+  // Held-out validation points halfway between the training points, h computed in float64.
+  const xv = Float32Array.from({ length: n }, (_, i) => (i + 0.5) / n);
+  const yv = Float64Array.from(xv, (t) => data.frequencies.reduce((acc, k, i) => acc + data.amplitudes[i] * Math.sin(2 * Math.PI * k * t + data.phases[i]), 0));
+  const xVal = tf.tensor2d(xv, [n, 1]);
   const record: SpectralBiasRecord = {
     arm: arm.name, lambda: arm.lambda, epsilon: arm.epsilon, seed, sizes: { ...sizes },
     frequencies: data.frequencies, amplitudes: data.amplitudes,
-    steps: [], errors: [], mse: [], lipReg: [], weight: [],
+    steps: [], errors: [], mse: [], validationMse: [], lipReg: [], weight: [],
     targetLipReg: meanSquaredDiff(data.y), stepsToThreshold: [], threshold,
     finalErrors: [], finalMse: null, checkpoints: [], diverged: false, backend: backendName(), seconds: 0,
   };
@@ -119,6 +128,12 @@ export function trainArm(arm: SpectralBiasArm, seed: number, sizes: SpectralBias
     record.steps.push(step);
     record.weight.push(weightAt(step));
     record.mse.push(finiteOrNull(se / n));
+    const outV = tf.tidy(() => model.apply(xVal) as tf.Tensor);
+    const predV = outV.dataSync();
+    outV.dispose();
+    let sv = 0;
+    for (let i = 0; i < n; i++) sv += (predV[i] - yv[i]) ** 2;
+    record.validationMse.push(finiteOrNull(sv / n));
     record.lipReg.push(finite ? meanSquaredDiff(pred) : null);
     record.errors.push(finite ? spectralErrors(pred, data.y, data.frequencies) : data.frequencies.map(() => null));
     if (finite && checkpointSteps.includes(step)) record.checkpoints.push({ step, prediction: Array.from(pred) });
@@ -145,7 +160,7 @@ export function trainArm(arm: SpectralBiasArm, seed: number, sizes: SpectralBias
   } finally {
     optimizer.dispose();
     model.dispose();
-    tf.dispose([x, y]);
+    tf.dispose([x, y, xVal]);
   }
   const last = record.errors.length - 1;
   record.finalErrors = [...record.errors[last]];

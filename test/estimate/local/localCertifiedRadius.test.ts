@@ -91,6 +91,21 @@ describe('localCertifiedRadius', () => {
     model.dispose();
   });
 
+  it('a final softmax is stripped: the radii are those of the logits model with the same weights', () => {
+    const logits = mlp(11, [3, 8, 3], 'relu');
+    const probs = tfl.sequential({ layers: [
+      tfl.layers.dense({ units: 8, inputShape: [3], activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'softmax' }),
+    ] });
+    probs.setWeights(logits.getWeights());
+    const x = tf.randomNormal([3, 3], 0, 1, 'float32', 5);
+    const a = localCertifiedRadius(logits, x, { steps: 6 });
+    const b = localCertifiedRadius(probs, x, { steps: 6 });
+    expect(Array.from(b.radii)).toEqual(Array.from(a.radii));
+    expect(b.globalBound).toBeCloseTo(a.globalBound, 10);
+    expect(b.notes.some((n) => n.includes('softmax'))).toBe(true);
+    x.dispose(); logits.dispose(); probs.dispose();
+  });
+
   it('rejects bad options', () => {
     const model = mlp(1, [2, 3, 2], 'relu');
     const x = tf.zeros([1, 2]);

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { localLipschitzBound } from '../../../src/estimate/local/localLipschitzBound.js';
 import { intervalBounds } from '../../../src/estimate/local/intervalBounds.js';
+import { jacobianBounds } from '../../../src/estimate/local/jacobianBounds.js';
 import { localGraph } from '../../../src/estimate/local/localGraph.js';
 import { lipschitzBound } from '../../../src/estimate/network/lipschitzBound.js';
 import { expectError } from '../../expectLipkitError.js';
@@ -52,8 +53,15 @@ describe('localLipschitzBound', () => {
         let bestZ: Float64Array = x;
         const pts: Float64Array[] = [];
         for (let s = 0; s < 60; s++) pts.push(pointInBall(x, radius, rand, s % 3 === 0));
+        const jb = jacobianBounds(graph, boxes);
         for (const z of pts) {
           const o = oracleForward(layers, z);
+          // The interval Jacobian contains the exact Jacobian entrywise.
+          o.jac.forEach((row, r) => row.forEach((v, k) => {
+            const c = jb.c[r * d + k];
+            const w = jb.r[r * d + k];
+            if (v < c - w - 1e-12 || v > c + w + 1e-12) expect.unreachable(`J[${r}, ${k}] = ${v} outside [${c - w}, ${c + w}]`);
+          }));
           o.pre.forEach((p, l) => p.forEach((v, j) => {
             expect(v).toBeGreaterThanOrEqual(boxes[preOps[l]].lo[j]);
             expect(v).toBeLessThanOrEqual(boxes[preOps[l]].hi[j]);

@@ -34,7 +34,7 @@ describe.each(['cpu', 'wasm'] as const)('lower-bound crash cases (%s)', (backend
     const r = lipschitzLowerBound(model, x, { steps: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.lowerBound).toBeGreaterThan(0);
-    const allowance = float32Allowance({ depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: r.best?.relativeStep });
+    const allowance = float32Allowance({ depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: r.best?.relativeStep, outputRatio: r.best?.outputRatio });
     expect(r.lowerBound).toBeLessThanOrEqual(bound.upperBound * (1 + allowance));
     x.dispose();
     model.dispose();

@@ -8,17 +8,19 @@ import { lipschitzLowerBound } from '../../../src/estimate/network/lipschitzLowe
 import { compareWithLower } from '../../../src/estimate/lower/compareWithLower.js';
 
 describe('float32Allowance', () => {
-  it('is 2 depth sqrt(4096) u (P / upper) / rho, with rho >= 1e-2 and P / upper >= 1', () => {
-    expect(float32Allowance({ depth: 3 })).toBeCloseTo(2 * 3 * 64 * FLOAT32_UNIT_ROUNDOFF / 1e-2, 15);
-    expect(float32Allowance({ depth: 3, productRatio: 10, relativeStep: 0.1 })).toBeCloseTo(2 * 3 * 64 * FLOAT32_UNIT_ROUNDOFF * 10 / 0.1, 15);
-    expect(float32Allowance({ depth: 3, productRatio: 0.5, relativeStep: 1e-5 })).toBe(float32Allowance({ depth: 3 }));
-    expect(float32Allowance({ depth: 0 })).toBe(float32Allowance({ depth: 1 }));
+  it('is depth sqrt(4096) u (2 (P / upper) / rho + outputRatio), with rho >= 1e-2, P / upper >= 1, outputRatio <= 1000', () => {
+    const u = FLOAT32_UNIT_ROUNDOFF;
+    expect(float32Allowance({ depth: 3, outputRatio: 10 })).toBeCloseTo(3 * 64 * u * (2 / 1e-2 + 10), 15);
+    expect(float32Allowance({ depth: 3, productRatio: 10, relativeStep: 0.1, outputRatio: 2 })).toBeCloseTo(3 * 64 * u * (2 * 10 / 0.1 + 2), 15);
+    expect(float32Allowance({ depth: 3, productRatio: 0.5, relativeStep: 1e-5, outputRatio: 5 })).toBe(float32Allowance({ depth: 3, outputRatio: 5 }));
+    expect(float32Allowance({ depth: 3 })).toBe(float32Allowance({ depth: 3, outputRatio: 1e9 }));
+    expect(float32Allowance({ depth: 0, outputRatio: 1 })).toBe(float32Allowance({ depth: 1, outputRatio: 1 }));
   });
 
   it('compareWithLower: consistent, within rounding (certificate stands), SOUNDNESS FAILURE beyond the allowance', () => {
     const bound = { upperBound: 2, unmergedBound: 2, layers: new Array(3).fill(null) };
-    const a = float32Allowance({ depth: 3, relativeStep: 0.1 });
-    const best = { input: 0, quotient: 0, distance: 1, relativeStep: 0.1 };
+    const a = float32Allowance({ depth: 3, relativeStep: 0.1, outputRatio: 4 });
+    const best = { input: 0, quotient: 0, distance: 1, relativeStep: 0.1, outputRatio: 4 };
     expect(compareWithLower(bound as never, { lowerBound: 1.9, best }).verdict).toBe('consistent');
     const inside = compareWithLower(bound as never, { lowerBound: 2 * (1 + a / 2), best });
     expect(inside).toMatchObject({ verdict: 'within float32 rounding', failed: false });
@@ -46,7 +48,7 @@ describe.each(['cpu', 'wasm'] as const)('float32 rounding on near-linear chains 
       const check = compareWithLower(bound, low);
       expect(check.failed).toBe(false);
       expect(low.lowerBound).toBeLessThanOrEqual(bound.upperBound * (1 + float32Allowance({
-        depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: low.best?.relativeStep,
+        depth: bound.layers.length, productRatio: bound.unmergedBound / bound.upperBound, relativeStep: low.best?.relativeStep, outputRatio: low.best?.outputRatio,
       })));
       expect(low.lowerBound).toBeGreaterThan(bound.upperBound * 0.9);
       model.dispose();

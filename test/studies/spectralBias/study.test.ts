@@ -2,8 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { runSpectralBias, spectralBiasStudy } from '../../../src/studies/spectralBias/spectralBiasStudy.js';
-import { trainArm, type SpectralBiasRecord } from '../../../src/studies/spectralBias/trainArm.js';
+import { buildSpectralBiasNetwork, trainArm, type SpectralBiasRecord } from '../../../src/studies/spectralBias/trainArm.js';
+import { sumOfSines } from '../../../src/data/sumOfSines.js';
 import { checkArm, checkSizes, checkSpectralBiasPlan, spectralBiasPlan } from '../../../src/studies/spectralBias/spec.js';
+import { validationArea } from '../../../src/studies/spectralBias/selectArm.js';
 import { renderFigureSvg } from '../../../src/report/renderFigure.js';
 import { checkStudyOutputs } from '../../../src/report/checkStudyOutputs.js';
 import { STUDY_MODES, type StudyProgress } from '../../../src/studies/study.js';
@@ -24,14 +26,15 @@ describe('spectral-bias study', () => {
     expect(out.mode).toBe('smoke');
     expect(out.seed).toBe(2);
     const plan = spectralBiasPlan('smoke', 2);
-    expect(progress.map((p) => p.done)).toEqual([1, 2]);
+    expect(progress.map((p) => p.done)).toEqual([1, 2, 3, 4]);
     expect(progress.every((p) => p.total === plan.arms.length * plan.seeds.length)).toBe(true);
     expect(out.records.length).toBe(plan.arms.length * plan.seeds.length);
     const evals = plan.sizes.steps / plan.sizes.evalEvery + 1;
     for (const raw of out.records) {
       const r = raw as unknown as SpectralBiasRecord;
       expect(r.diverged).toBe(false);
-      expect(r.seed).toBe(2);
+      expect(plan.seeds).toContain(r.seed);
+      expect(r.validationMse.length).toBe(evals);
       expect(r.steps).toEqual(Array.from({ length: evals }, (_, i) => i * plan.sizes.evalEvery));
       expect(r.errors.length).toBe(evals);
       for (const row of r.errors) {
@@ -41,14 +44,15 @@ describe('spectral-bias study', () => {
       for (const series of [r.mse, r.lipReg, r.weight]) expect(series.length).toBe(evals);
       expect(r.weight[0]).toBe(r.lambda);
       expect(r.stepsToThreshold.length).toBe(10);
-      expect(r.checkpoints.map((c) => c.step)).toEqual(plan.checkpointSteps);
+      expect(r.checkpoints.map((c) => c.step)).toEqual(r.seed === plan.seeds[0] ? plan.checkpointSteps : []);
       for (const c of r.checkpoints) expect(c.prediction.length).toBe(plan.sizes.count);
     }
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
-    // One seed: the paper's claim is not decidable, and the study says so.
+    // Two seeds: the paper's claim cannot reach p <= 0.05 (smallest sign-flip p 0.5), and the study says so.
     for (const c of out.claims) expect([true, false, null]).toContain(c.held);
-    expect(out.claims.length).toBe(2);
+    expect(out.claims.length).toBe(3);
     expect(out.claims.every((c) => c.held === null)).toBe(true);
+    expect(out.claims.filter((c) => c.primary === true).length).toBe(1);
     expect(out.summary).toContain('narrower');
     for (const t of out.tables) for (const row of t.rows) expect(row.length).toBe(t.columns.length);
     expect(out.figures.map((f) => f.id)).toEqual(['error-per-frequency', 'error-heatmap', 'final-error', 'loss-curves', 'learned-function']);
@@ -81,6 +85,33 @@ describe('spectral-bias study', () => {
     expect(decaying.weight[1]).toBeCloseTo(2 * Math.exp(-1), 12);
   });
 
+  it('chooses (lambda, eps) on validation over the grid on selection seeds, then evaluates it against MSE alone', async () => {
+    const plan = { ...spectralBiasPlan('smoke', 0), arms: [{ name: 'MSE', lambda: 0, epsilon: 0 }], seeds: [0, 1], selection: { seeds: [50], grid: [{ name: 'a', lambda: 1, epsilon: 0.1 }, { name: 'b', lambda: 5, epsilon: 0 }] } };
+    const out = await runSpectralBias({ plan });
+    const recs = out.records as unknown as SpectralBiasRecord[];
+    const sel = recs.filter((r) => r.role === 'selection');
+    expect(sel.map((r) => r.arm)).toEqual(['a', 'b']);
+    expect(sel.every((r) => r.seed === 50)).toBe(true);
+    const winner = validationArea(sel[0])! <= validationArea(sel[1])! ? 'a' : 'b';
+    const evalArms = [...new Set(recs.filter((r) => r.role !== 'selection').map((r) => r.arm))];
+    expect(evalArms).toEqual(['MSE', winner]);
+    expect(out.tables[0].rows.find((row) => row[5] === 'chosen')?.[0]).toBe(winner);
+    expect(out.summary).toContain(`: ${winner}.`);
+  });
+
+  it('validation MSE is measured at the held-out midpoints (n + 1/2) / N against h in float64', () => {
+    const r = trainArm({ name: 'MSE', lambda: 0, epsilon: 0 }, 4, { ...tiny, steps: 10, evalEvery: 10 });
+    const d = sumOfSines({ count: tiny.count, seed: 4 });
+    const net = buildSpectralBiasNetwork(tiny.width, tiny.depth, 4); // the initialization of step 0
+    const xs = Array.from({ length: tiny.count }, (_, i) => (i + 0.5) / tiny.count);
+    const pred = tf.tidy(() => (net.apply(tf.tensor2d(xs, [tiny.count, 1])) as tf.Tensor).dataSync());
+    net.dispose();
+    let se = 0;
+    xs.forEach((x, i) => { const h = d.frequencies.reduce((a, k, j) => a + d.amplitudes[j] * Math.sin(2 * Math.PI * k * x + d.phases[j]), 0); se += (pred[i] - h) ** 2; });
+    expect(r.validationMse[0]).toBeCloseTo(se / tiny.count, 4);
+    expect(r.validationMse.length).toBe(2);
+  });
+
   it('validates options, sizes and arms', async () => {
     await expect(runSpectralBias({ mode: 'huge' as never })).rejects.toMatchObject({ argument: 'options.mode' });
     await expect(runSpectralBias({ seed: -1 })).rejects.toMatchObject({ argument: 'options.seed' });
@@ -103,7 +134,14 @@ describe('spectral-bias study', () => {
       expect(checkSpectralBiasPlan(p)).toEqual(p);
       expect(p.arms[0].lambda).toBe(0);
       if (mode !== 'smoke') { expect(p.sizes.width).toBe(256); expect(p.sizes.depth).toBe(6); }
-      if (mode === 'default' || mode === 'full') expect(p.seeds.length).toBeGreaterThanOrEqual(3);
+      if (mode === 'default' || mode === 'full') {
+        expect(p.seeds.length).toBeGreaterThanOrEqual(8);
+        expect(p.selection?.grid.length).toBe(25); // the paper's grid
+        expect(p.selection?.grid.map((a) => a.lambda)).toContain(5);
+        expect(p.selection?.grid.map((a) => a.epsilon)).toContain(1e-5);
+      }
     }
+    expectError(() => checkSpectralBiasPlan({ ...good, selection: { seeds: [0], grid: [good.arms[1]] } }), 'plan.selection.seeds');
+    expectError(() => checkSpectralBiasPlan({ ...good, selection: { seeds: [9], grid: [good.arms[0]] } }), 'plan.selection.grid');
   });
 });

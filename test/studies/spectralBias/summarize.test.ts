@@ -11,7 +11,7 @@ function record(arm: string, seed: number, reach: (k: number) => number, lambda 
   const r: SpectralBiasRecord = {
     arm, lambda, epsilon: 0.01, seed, sizes: { count: 200, width: 8, depth: 1, steps: 100, evalEvery: 10, learningRate: 1e-3 },
     frequencies: FREQS, amplitudes: FREQS.map((k) => k / 50), steps, errors,
-    mse: steps.map(() => 1), lipReg: steps.map(() => 0.5), weight: steps.map(() => lambda), targetLipReg: 2,
+    mse: steps.map(() => 1), validationMse: steps.map((st) => 1 - st / (2 * reach(50))), lipReg: steps.map(() => 0.5), weight: steps.map(() => lambda), targetLipReg: 2,
     stepsToThreshold: [], threshold: 0.5, finalErrors: errors[errors.length - 1], finalMse: 1, checkpoints: [], diverged: false, backend: 'cpu', seconds: 1,
   };
   r.stepsToThreshold = FREQS.map((_, k) => { const i = settledIndex(errors.map((e) => e[k]), 0.5); return i < 0 ? null : steps[i]; });
@@ -43,19 +43,27 @@ describe('spectral-bias summary', () => {
     expect(spearman([1, 2, 3], [5, 5, 5])).toBe(0);
   });
 
-  it('claims: spectral bias held, regularizer claim held / not held / undecided by the paired rule', () => {
-    const plain = [0, 1, 2].map((s) => record('MSE', s, (k) => 10 + 4 * k + s));
-    const faster = [0, 1, 2].map((s) => record('Lip', s, (k) => (k >= 30 ? 10 + 2 * k + s : 10 + 4 * k + s), 1));
-    const slower = [0, 1, 2].map((s) => record('Lip', s, (k) => 10 + 6 * k + s, 1));
+  it('claims: spectral bias (older rule, exploratory) and the regularizer claim by the paired verdict rule (primary)', () => {
+    const seeds = [0, 1, 2, 3, 4, 5];
+    const plain = seeds.map((s) => record('MSE', s, (k) => 10 + 4 * k + s));
+    const faster = seeds.map((s) => record('Lip', s, (k) => (k >= 30 ? 10 + 2 * k + s : 10 + 4 * k + s), 1));
+    const slower = seeds.map((s) => record('Lip', s, (k) => 10 + 6 * k + s, 1));
     const held = spectralBiasClaims([...plain, ...faster], 'MSE');
     expect(held[0].held).toBe(true); // area rises with k in the plain arm
-    expect(held[1].held).toBe(true);
-    expect(spectralBiasClaims([...plain, ...slower], 'MSE')[1].held).toBe(false);
-    // One seed: undecided.
-    expect(spectralBiasClaims([plain[0], faster[0]], 'MSE')[1].held).toBeNull();
-    // Inconsistent direction (mean < 0 but within 2 SE): undecided.
-    const mixed = [record('Lip', 0, (k) => 10 + 2 * k, 1), record('Lip', 1, (k) => 10 + 4.2 * k, 1), record('Lip', 2, (k) => 10 + 4.2 * k, 1)];
-    expect(spectralBiasClaims([...plain, ...mixed], 'MSE')[1].held).toBeNull();
+    expect(held[0].primary).toBe(false);
+    expect(held[1]).toMatchObject({ verdict: 'held', held: true, primary: true, n: 6 });
+    expect(held[1].p).toBeCloseTo(2 / 64, 12); // all 6 paired differences negative: exact sign-flip
+    expect(held[1].pAdjusted).toBe(held[1].p); // one regularized arm: a family of one
+    expect(spectralBiasClaims([...plain, ...slower], 'MSE')[1].verdict).toBe('contradicted');
+    // One seed: inconclusive without statistics.
+    const one = spectralBiasClaims([plain[0], faster[0]], 'MSE')[1];
+    expect(one).toMatchObject({ verdict: 'inconclusive', held: null, n: 1 });
+    expect(one.p).toBeUndefined();
+    // Three seeds: the smallest two-sided sign-flip p is 0.25: inconclusive however consistent.
+    expect(spectralBiasClaims([...plain.slice(0, 3), ...faster.slice(0, 3)], 'MSE')[1].verdict).toBe('inconclusive');
+    // Selection runs are not evaluation runs.
+    const sel = faster.map((r) => ({ ...r, arm: 'Grid', role: 'selection' as const }));
+    expect(spectralBiasClaims([...plain, ...faster, ...sel], 'MSE').some((c) => c.claim.includes('Grid'))).toBe(false);
   });
 
   it('tables have one cell per column', () => {
