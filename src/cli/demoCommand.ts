@@ -13,7 +13,7 @@ import { runSpectralBias } from '../studies/spectralBias/spectralBiasStudy.js';
 import { runEnforcedLipschitz } from '../studies/enforcedLipschitz/enforcedLipschitzStudy.js';
 import { checkOutputDirectory } from '../report/checkOutputDirectory.js';
 import { writeStudyFiles } from '../report/writeStudyFiles.js';
-import { withCleanupOnInterrupt } from '../report/interruptCleanup.js';
+import { withCleanupOnInterrupt, type InterruptGuard } from '../report/interruptCleanup.js';
 import { certify } from './certify.js';
 import { certifyOutput } from './certifyOutput.js';
 import { fileIOHandler } from './fileIOHandler.js';
@@ -74,13 +74,20 @@ async function stage<T>(name: string, io: CliIO, enabled: boolean, run: (tick: (
 }
 
 /** The tour itself, saving the certified model into `temp` (a folder the caller owns and removes). */
-async function runTour(temp: string, { io, flags, mode, seed }: { io: CliIO; flags: DemoFlags; mode: 'smoke' | 'quick'; seed: number }): Promise<DemoOutputs> {
+async function runTour(temp: string, guard: InterruptGuard, { io, flags, mode, seed }: { io: CliIO; flags: DemoFlags; mode: 'smoke' | 'quick'; seed: number }): Promise<DemoOutputs> {
   const modelPath = join(temp, 'model.json');
   let saved = false;
   const moons = await stage('two-moons', io, flags.progress, (tick) => runTwoMoons({
     mode, seed, onProgress: tick,
     onModel: async (arm, model) => {
-      if (!saved && arm === CERTIFIED_ARM) { await model.save(fileIOHandler(modelPath)); saved = true; }
+      if (saved || arm !== CERTIFIED_ARM || guard.interrupted) return;
+      try {
+        await model.save(fileIOHandler(modelPath));
+      } catch (e) {
+        if (guard.interrupted) return; // Ctrl-C removed the folder under the save: the process is about to die of it
+        throw e;
+      }
+      saved = true;
     },
   }));
   const bias = await stage('spectral-bias', io, flags.progress, (tick) => runSpectralBias({ mode, seed, onProgress: tick }));
@@ -126,7 +133,7 @@ export function demoCommand(io: CliIO): Command {
       const temp = mkdtempSync(join(tmpdir(), 'lipkit-demo-'));
       let outputs: DemoOutputs;
       try {
-        outputs = await withCleanupOnInterrupt(temp, () => runTour(temp, { io, flags, mode, seed }));
+        outputs = await withCleanupOnInterrupt(temp, (guard) => runTour(temp, guard, { io, flags, mode, seed }));
       } finally {
         rmSync(temp, { recursive: true, force: true });
       }

@@ -18,7 +18,10 @@ export interface ContinuityTaskOptions {
   variates?: number;
   /** Seed of the map h AND of the inputs (h is drawn first, so it is the same for both continuities). Default 0. */
   seed?: number;
-  /** Input frequencies are drawn from U(F/4, F) cycles per sequence; default F = 14 (high) and 76 (low). */
+  /**
+   * Input frequencies are drawn from U(F/4, F) cycles per 200 steps (so a shorter sequence keeps
+   * the same steps, and length 100 stays below Nyquist); default F = 14 (high) and 76 (low).
+   */
   maxFrequency?: number;
   /** Inputs are scaled to max |x| = maxValue per sequence and variate. Default 0.4. */
   maxValue?: number;
@@ -64,8 +67,8 @@ export function sineSumMap(seed = 0, maxValue = 0.4): ContinuityTaskData['map'] 
  *
  * so the task itself is the same for both continuities; only the order of the input values
  * differs. Inputs (per sequence and variate): x_t = maxValue * s_t / max_t |s_t| with
- * s_t = sum_{j<4} a_j sin(2 pi f_j t / L + psi_j), a_j ~ N(0, 1), f_j ~ U(F/4, F) cycles per
- * sequence, psi_j ~ U(0, 2 pi). With L = 200 and the default F, the largest step
+ * s_t = sum_{j<4} a_j sin(2 pi f_j t / 200 + psi_j), a_j ~ N(0, 1), f_j ~ U(F/4, F) cycles per
+ * 200 steps, psi_j ~ U(0, 2 pi). With the default F, the largest step
  * max_t |x_{t+1} - x_t| averages about 0.11 (high, F = 14; the paper: 0.1137) and about 0.53
  * (low, F = 76; the paper: 0.5263), values within ±0.4 (measured in test/data/continuityTask.test.ts).
  * lipkit's reading: the paper does not give its sequence generator, only these constants.
@@ -95,9 +98,9 @@ export function continuityTask(options: ContinuityTaskOptions): ContinuityTaskDa
       s.fill(0);
       for (let j = 0; j < 4; j++) {
         const a = rng.normal();
-        const f = F / 4 + (3 * F / 4) * rng.uniform();
+        const f = F / 4 + (3 * F / 4) * rng.uniform(); // cycles per 200 steps
         const psi = 2 * Math.PI * rng.uniform();
-        for (let t = 0; t < length; t++) s[t] += a * Math.sin((2 * Math.PI * f * t) / length + psi);
+        for (let t = 0; t < length; t++) s[t] += a * Math.sin((2 * Math.PI * f * t) / 200 + psi);
       }
       let peak = 0;
       for (let t = 0; t < length; t++) peak = Math.max(peak, Math.abs(s[t]));

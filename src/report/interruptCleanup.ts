@@ -21,11 +21,27 @@ function uninstall(): void {
   handlers.clear();
 }
 
+/** Pause before the second removal: file system calls already in libuv's thread pool (a recursive mkdir, a write) may recreate a path just removed. */
+const SETTLE_MS = 100;
+
+/** Sleeps the main thread (no JavaScript runs, no new file system call starts; the thread pool finishes what it has). */
+function settle(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
+}
+
 function onSignal(signal: Signal): void {
-  for (const entry of active) {
+  const paths = [...active].map((entry) => {
     entry.interrupted = true;
-    try { rmSync(entry.path, { recursive: true, force: true }); } catch { /* best effort while exiting */ }
-  }
+    return entry.path;
+  });
+  const removeAll = (): void => {
+    for (const path of paths) {
+      try { rmSync(path, { recursive: true, force: true }); } catch { /* best effort while exiting */ }
+    }
+  };
+  removeAll();
+  settle();
+  removeAll();
   active.clear();
   uninstall();
   // nobody else handles this signal: die of it, as the process would have without us
@@ -44,8 +60,9 @@ function install(): void {
 /**
  * Runs `fn` while `path` (a temporary file or directory `fn` creates) is registered for
  * removal: if `fn` throws, `path` is removed and the error rethrown; if the process gets
- * SIGINT, SIGTERM or SIGHUP meanwhile, `path` is removed at once and the signal then does
- * what it would have done (with no other listener the process dies of it, exit status
+ * SIGINT, SIGTERM or SIGHUP meanwhile, `path` is removed at once (twice, 0.1 s apart, as file
+ * system calls already under way may recreate it) and the signal then does what it would
+ * have done (with no other listener the process dies of it, exit status
  * 128 + signal; with other listeners, e.g. a CLI's own Ctrl-C handler, those decide, and
  * `guard.interrupted` turns true so that `fn` stops at its next `guard.throwIfInterrupted()`).
  * Signal listeners are installed only while some `fn` runs. Node-only.

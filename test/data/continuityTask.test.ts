@@ -65,6 +65,15 @@ describe('continuityTask (Figure 1, Appendix A.1 / A.2)', () => {
     expect(other.map.frequencies[0]).not.toBe(high.map.frequencies[0]);
   });
 
+  it('a shorter sequence keeps the step sizes (frequencies are per 200 steps)', () => {
+    const h = steps(continuityTask({ count: 100, continuity: 'high', length: 100, seed: 3 }));
+    const l = steps(continuityTask({ count: 100, continuity: 'low', length: 100, seed: 3 }));
+    expect(h.meanMaxStep).toBeGreaterThan(0.08);
+    expect(h.meanMaxStep).toBeLessThan(0.13);
+    expect(l.meanMaxStep).toBeGreaterThan(0.4);
+    expect(l.meanMaxStep).toBeLessThan(0.61);
+  });
+
   it('A.2: 10 variates, each mapped by the same h', () => {
     const mv = continuityTask({ count: 3, continuity: 'low', variates: 10, length: 50, seed: 4 });
     expect(mv.shape).toEqual([3, 50, 10]);

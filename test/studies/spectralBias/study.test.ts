@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { runSpectralBias, spectralBiasStudy } from '../../../src/studies/spectralBias/spectralBiasStudy.js';
-import { trainArm, type SpectralBiasRecord } from '../../../src/studies/spectralBias/trainArm.js';
+import { buildSpectralBiasNetwork, trainArm, type SpectralBiasRecord } from '../../../src/studies/spectralBias/trainArm.js';
+import { sumOfSines } from '../../../src/data/sumOfSines.js';
 import { checkArm, checkSizes, checkSpectralBiasPlan, spectralBiasPlan } from '../../../src/studies/spectralBias/spec.js';
 import { validationArea } from '../../../src/studies/spectralBias/selectArm.js';
 import { renderFigureSvg } from '../../../src/report/renderFigure.js';
@@ -96,6 +97,19 @@ describe('spectral-bias study', () => {
     expect(evalArms).toEqual(['MSE', winner]);
     expect(out.tables[0].rows.find((row) => row[5] === 'chosen')?.[0]).toBe(winner);
     expect(out.summary).toContain(`: ${winner}.`);
+  });
+
+  it('validation MSE is measured at the held-out midpoints (n + 1/2) / N against h in float64', () => {
+    const r = trainArm({ name: 'MSE', lambda: 0, epsilon: 0 }, 4, { ...tiny, steps: 10, evalEvery: 10 });
+    const d = sumOfSines({ count: tiny.count, seed: 4 });
+    const net = buildSpectralBiasNetwork(tiny.width, tiny.depth, 4); // the initialization of step 0
+    const xs = Array.from({ length: tiny.count }, (_, i) => (i + 0.5) / tiny.count);
+    const pred = tf.tidy(() => (net.apply(tf.tensor2d(xs, [tiny.count, 1])) as tf.Tensor).dataSync());
+    net.dispose();
+    let se = 0;
+    xs.forEach((x, i) => { const h = d.frequencies.reduce((a, k, j) => a + d.amplitudes[j] * Math.sin(2 * Math.PI * k * x + d.phases[j]), 0); se += (pred[i] - h) ** 2; });
+    expect(r.validationMse[0]).toBeCloseTo(se / tiny.count, 4);
+    expect(r.validationMse.length).toBe(2);
   });
 
   it('validates options, sizes and arms', async () => {
