@@ -197,7 +197,10 @@ const overheadRows = overhead.rows.map(([name, ms, torchKey]) => ({
 // lipkit certify on full-size Keras-application shapes (issue 10; minutes; LIPKIT_BENCH_ZOO=0 skips it).
 const zooBench = process.env.LIPKIT_BENCH_ZOO === '0' ? null : await import('./zooCertify.mjs');
 const zoo = zooBench ? await zooBench.zooCertifyRows() : null;
-writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch, zoo }, null, 2));
+// Tight global certificates per method and network (issue 11; LIPKIT_BENCH_TIGHT=0 skips it).
+const tightBench = process.env.LIPKIT_BENCH_TIGHT === '0' ? null : await import('./tightBounds.mjs');
+const tight = tightBench ? await tightBench.tightBoundRows() : null;
+writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch, zoo, tight }, null, 2));
 const fmt = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
 console.log('| backend | work | lipkit ms | PyTorch ms | ratio |');
 console.log('|---|---|---|---|---|');
@@ -211,4 +214,9 @@ if (zoo) {
   console.log('');
   console.log('lipkit certify on Keras-application shapes (seeded random weights; CPU seconds are the honest number on a shared machine):');
   console.log(zooBench.formatZooRows(zoo));
+}
+if (tight) {
+  console.log('');
+  console.log('Tight global certificates (issue 11): certified bound / best realized lower bound (CPU seconds); LipSDP-Neuron by cvxopt from test/fixtures/lipsdp.json:');
+  console.log(tightBench.formatTightRows(tight));
 }
