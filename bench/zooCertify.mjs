@@ -131,7 +131,7 @@ export function formatZooRows(rows) {
   ];
   for (const r of rows) {
     const t = r.torch && !r.torch.error ? `${f(r.torch.fftMatrixNormSeconds, 2)} / ${f(r.torch.powerIterationSeconds, 2)}` : (r.torch?.error ?? '-');
-    lines.push(`| ${r.model} | ${f(r.upper.cpuSeconds)} / ${f(r.upper.wallSeconds)} / ${f(r.upper.peakMB, 0)}${r.upper.error ? ` (${r.upper.error})` : ''} | ${f(r.whole.cpuSeconds)} / ${f(r.whole.wallSeconds)} / ${f(r.whole.peakMB, 0)}${r.whole.error ? ` (${r.whole.error})` : ''} | ${r.upper.upperBound === null ? '-' : r.upper.upperBound.toExponential(2)} | ${r.whole.lowerBound === null ? '-' : r.whole.lowerBound.toPrecision(3)} | ${t} |`);
+    lines.push(`| ${r.model} | ${f(r.upper.cpuSeconds)} / ${f(r.upper.wallSeconds)} / ${f(r.upper.peakMB, 0)}${r.upper.error ? ` (${r.upper.error})` : ''} | ${f(r.whole.cpuSeconds)} / ${f(r.whole.wallSeconds)} / ${f(r.whole.peakMB, 0)}${r.whole.error ? ` (${r.whole.error})` : ''} | ${r.upper.upperBound === null ? '-' : r.upper.upperBound.toExponential(2)} | ${r.whole.lowerBound === null ? '-' : r.whole.lowerBound.toExponential(2)} | ${t} |`);
   }
   lines.push('', 'Share of the upper bound\'s CPU time by layer family (the row where a norm is taken; a BatchNormalization or activation row carries the merged conv+BN norm):');
   for (const r of rows) {
@@ -144,6 +144,5 @@ export function formatZooRows(rows) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const only = process.argv[2];
   const rows = await zooCertifyRows({ models: only ? ZOO.filter((z) => z.name === only) : ZOO });
-  writeFileSync(path.join(here, 'zoo-results.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
-  console.log(formatZooRows(rows));
+    console.log(formatZooRows(rows));
 }

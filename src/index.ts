@@ -188,3 +188,5 @@ export type { LipsdpNeuronOptions } from './estimate/global/lipsdpNeuron.js';
 export { certifyFeasible } from './estimate/global/certifyFeasible.js';
 export { exactPlanarLipschitz } from './estimate/global/exactPlanar.js';
 export type { ExactPlanarOptions, ExactPlanarResult } from './estimate/global/exactPlanar.js';
+export { chainLowerBound } from './estimate/global/chainLowerBound.js';
+export type { ChainLowerBoundOptions, ChainLowerBound } from './estimate/global/chainLowerBound.js';

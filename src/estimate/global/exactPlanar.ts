@@ -53,12 +53,12 @@ export function exactPlanarLipschitz(chain: LayerChain, options: ExactPlanarOpti
     const n = Math.hypot(w1.weight[2 * i], w1.weight[2 * i + 1]);
     if (n > 0) r = Math.max(r, (2 * Math.abs(w1.bias[i])) / n + 1);
   }
-  for (let attempt = 0; attempt < 12; attempt++, r *= 4) {
+  for (let attempt = 0; attempt < 24; attempt++, r *= 4) {
     const res = enumerate(chain, r, maxRegions);
     if (res === 'grow') continue;
     return res;
   }
-  return { ok: false, reason: 'no bounded box meets every region (grew it 12 times)' };
+  return { ok: false, reason: 'no bounded box meets every region (grew it 24 times)' };
 }
 
 function enumerate(chain: LayerChain, r: number, maxRegions: number): ExactPlanarResult | 'grow' {
@@ -96,7 +96,7 @@ function enumerate(chain: LayerChain, r: number, maxRegions: number): ExactPlana
           }
           if (!anyPos && !anyNeg) { out.push(p); continue; } // a degenerate sliver on the line: either pattern, keep one
           if (anyPos !== anyNeg) {
-            if (lineMeetsRegion(a0, a1, c, p.cons)) return 'grow';
+            if (lineMeetsRegionOutside(a0, a1, c, p.cons, r)) return 'grow';
             const pat = p.pattern; if (anyPos) pat[i] = 1;
             out.push(p);
             continue;
@@ -174,8 +174,11 @@ function clip(poly: number[], a0: number, a1: number, c: number, tol: number): n
   return out;
 }
 
-/** Whether the line a . x + c = 0 meets the region {con . x + c >= 0 for all constraints} of the whole plane. */
-function lineMeetsRegion(a0: number, a1: number, c: number, cons: Con | null): boolean {
+/**
+ * Whether the line a . x + c = 0 meets the interior of the region {con . x + c >= 0 for all constraints}
+ * of the whole plane outside the box [-r, r]^2 (a cut inside the box thinner than the tolerance is ignored).
+ */
+function lineMeetsRegionOutside(a0: number, a1: number, c: number, cons: Con | null, r: number): boolean {
   const nn = a0 * a0 + a1 * a1;
   if (nn === 0) return false;
   const px = (-c * a0) / nn; const py = (-c * a1) / nn;
@@ -194,7 +197,10 @@ function lineMeetsRegion(a0: number, a1: number, c: number, cons: Con | null): b
     if (rate > 0) lo = Math.max(lo, s); else hi = Math.min(hi, s);
     if (lo >= hi) return false;
   }
-  return hi > lo;
+  if (!(hi > lo)) return false;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return true;
+  const inBox = (s: number): boolean => Math.max(Math.abs(px + s * dx), Math.abs(py + s * dy)) <= r * (1 - 1e-9);
+  return !inBox(lo) || !inBox(hi);
 }
 
 function centroid(poly: number[]): [number, number] {

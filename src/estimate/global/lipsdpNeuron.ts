@@ -1,14 +1,15 @@
 import type { LayerChain } from './chainTypes.js';
 import { certifySdpBound, eclipseFastMultipliers, type SdpBound } from './eclipseFast.js';
 import { lipsdpObjective } from './lipsdpObjective.js';
+import { schurBarrier } from './schurBarrier.js';
 
 /** Options of `lipsdpNeuronBound`. */
 export interface LipsdpNeuronOptions {
   /** Wall-clock budget in seconds for the optimization (the certificate is computed after it). Default 3. */
   seconds?: number;
-  /** Maximum L-BFGS iterations. Default 300. */
+  /** Maximum L-BFGS iterations over all barrier stages. Default 2000. */
   maxIterations?: number;
-  /** Stop when an iteration improves rho by less than this relative amount. Default 1e-7. */
+  /** End a barrier stage when an iteration improves its objective by less than this. Default 1e-9. */
   tolerance?: number;
 }
 
@@ -21,7 +22,7 @@ export interface LipsdpNeuronOptions {
  * LipSDP-Neuron's optimum (Fazlyab et al. 2019) from above; any iterate is a valid bound.
  */
 export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOptions = {}): SdpBound & { iterations: number } {
-  const { seconds = 3, maxIterations = 300, tolerance = 1e-7 } = options;
+  const { seconds = 3, maxIterations = 2000, tolerance = 1e-9 } = options;
   const start = performance.now();
   const sizes = chain.linears.slice(0, -1).map((l) => l.rows);
   const dim = sizes.reduce((a, b) => a + b, 0);
@@ -31,29 +32,41 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
     for (const s of sizes) { out.push(theta.subarray(o, o + s).map(Math.exp)); o += s; }
     return out;
   };
-  const evaluate = (theta: Float64Array): { f: number; g: Float64Array } | null => {
+  let mu = 0;
+  const evaluate = (theta: Float64Array): { f: number; g: Float64Array; rho: number } | null => {
     const t = split(theta);
     const r = lipsdpObjective(chain, t, true);
-    if (!Number.isFinite(r.rho) || !(r.rho > 0) || !r.gradient) return null;
+    if (!Number.isFinite(r.rho) || !(r.rho > 0) || !r.gradient || !r.factors) return null;
+    const b = mu > 0 ? schurBarrier(chain, t, r.factors) : null;
     const g = new Float64Array(dim);
     let o = 0;
-    r.gradient.forEach((gk, k) => { gk.forEach((v, i) => { g[o + i] = (v * t[k][i]) / r.rho; }); o += gk.length; });
-    return { f: Math.log(r.rho), g };
+    r.gradient.forEach((gk, k) => {
+      gk.forEach((v, i) => { g[o + i] = (v * t[k][i]) / r.rho - (b ? (mu / dim) * b.gradient[k][i] * t[k][i] : 0); });
+      o += gk.length;
+    });
+    return { f: Math.log(r.rho) - (b ? (mu / dim) * b.value : 0), g, rho: r.rho };
   };
   const fast = eclipseFastMultipliers(chain);
   let theta = new Float64Array(dim);
   { let o = 0; for (const tk of fast) { tk.forEach((v, i) => { theta[o + i] = Math.log(v); }); o += tk.length; } }
-  let cur = evaluate(theta);
+  // Barrier path: minimize log rho - (mu / N) sum_k log det X_k for mu = 1e-1, 1e-2, ..., then mu = 0;
+  // the barrier keeps the iterates off the boundary, where plain descent stalls.
   let iterations = 0;
-  if (cur) {
+  let best = { theta: Float64Array.from(theta), rho: Infinity };
+  const stages = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 0];
+  const perStage = Math.max(5, Math.floor(maxIterations / stages.length));
+  for (const stageMu of stages) {
+    mu = stageMu;
+    let cur = evaluate(theta);
+    if (!cur) break;
     const hist: { s: Float64Array; y: Float64Array; rho: number }[] = [];
-    while (iterations < maxIterations && (performance.now() - start) / 1000 < seconds) {
+    for (let it = 0; it < perStage && (performance.now() - start) / 1000 < seconds; it++) {
       iterations++;
       const d = direction(cur.g, hist);
       let slope = dot(d, cur.g);
       if (!(slope < 0)) { hist.length = 0; d.set(cur.g.map((v) => -v)); slope = -dot(cur.g, cur.g); }
       let step = hist.length === 0 ? Math.min(1, 0.5 / Math.sqrt(dot(cur.g, cur.g) + 1e-300)) : 1;
-      let next: { f: number; g: Float64Array } | null = null;
+      let next: { f: number; g: Float64Array; rho: number } | null = null;
       let trial = theta;
       for (let ls = 0; ls < 30; ls++) {
         trial = theta.map((v, i) => v + step * d[i]);
@@ -70,10 +83,12 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
       if (sy > 1e-16) { hist.push({ s, y, rho: 1 / sy }); if (hist.length > 12) hist.shift(); }
       theta = trial;
       cur = next;
-
+      if (cur.rho < best.rho) best = { theta: Float64Array.from(theta), rho: cur.rho };
       if (improvement < tolerance) break;
     }
+    if (cur.rho < best.rho) best = { theta: Float64Array.from(theta), rho: cur.rho };
   }
+  theta = best.theta;
   const t = split(theta);
   const r = certifySdpBound(chain, t, `LipSDP-Neuron by L-BFGS on log multipliers (${iterations} iterations)`, fast);
   return { ...r, iterations };

@@ -1,6 +1,6 @@
 import type { LayerChain } from './chainTypes.js';
 import { backSolveRow, matTVec, matVec, rightSolveTransposed, rowGram, topEigen } from './linalg64.js';
-import { schurFactor } from './schurRecursion.js';
+import { schurFactor, type SchurFactors } from './schurRecursion.js';
 
 /** rho(T) and its gradient (see `lipsdpObjective`). */
 export interface LipsdpValue {
@@ -8,6 +8,8 @@ export interface LipsdpValue {
   rho: number;
   /** d rho / d t_k (one array per hidden layer), when asked. */
   gradient?: Float64Array[];
+  /** The Schur factors behind it (for barrier terms). */
+  factors?: SchurFactors;
 }
 
 /**
@@ -56,5 +58,5 @@ export function lipsdpObjective(chain: LayerChain, t: Float64Array[], withGradie
     const wv = a !== 0 ? matVec(linears[k - 1].weight, nk, linears[k - 1].cols, vs[k - 1]) : null;
     grad.push(vk.map((x, i) => -x * x + 2 * mbar * mbar * x * gtv[i] - (wv ? a * wv[i] * wv[i] : 0)));
   }
-  return { rho: top.value, gradient: grad };
+  return { rho: top.value, gradient: grad, factors: f };
 }

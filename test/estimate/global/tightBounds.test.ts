@@ -11,6 +11,7 @@ import { eclipseFast } from '../../../src/estimate/global/eclipseFast.js';
 import { lipsdpNeuronBound } from '../../../src/estimate/global/lipsdpNeuron.js';
 import { exactPlanarLipschitz } from '../../../src/estimate/global/exactPlanar.js';
 import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
+import { chainLowerBound } from '../../../src/estimate/global/chainLowerBound.js';
 import { expectError as expectLipkitError } from '../../expectLipkitError.js';
 import { chainFromWeights, randomMlp, RELU } from './chainHelpers.js';
 
@@ -194,5 +195,31 @@ describe('exact constant for 2-D inputs', () => {
     const t = exactPlanarLipschitz({ ...chain, activations: chain.activations.map(() => ({ name: 'tanh', alpha: 0, beta: 1, negativeSlope: null })) });
     expect(t.ok).toBe(false);
     expectLipkitError(() => lipschitzBound(mlp([3, 4, 2], 'relu', 1), { method: 'exact' }), 'options.method');
+  });
+});
+
+describe('chainLowerBound (realized difference quotients, pattern-guided)', () => {
+  it('reaches the exact constant from its argmax region, is realized by the model, and stays below every certified bound', () => {
+    const model = mlp([2, 12, 12, 2], 'relu', 21);
+    const r = extractLayerChain(model);
+    if (!r.ok) throw new Error(r.reason);
+    const e = exactPlanarLipschitz(r.chain);
+    if (!e.ok) throw new Error(e.reason);
+    const low = chainLowerBound(r.chain, { starts: [e.argmax] });
+    expect(low.lowerBound).toBeLessThanOrEqual(e.upperBound);
+    expect(low.lowerBound).toBeGreaterThan(e.exact * (1 - 1e-6));
+    // The same pair through TF.js (float32): the quotient agrees to float32 accuracy.
+    const fx = (model.predict(tf.tensor2d([low.x, low.y])) as tf.Tensor).arraySync() as number[][];
+    const q = Math.hypot(fx[1][0] - fx[0][0], fx[1][1] - fx[0][1]) / Math.hypot(low.y[0] - low.x[0], low.y[1] - low.x[1]);
+    expect(q / low.lowerBound).toBeCloseTo(1, 1);
+    // Without the argmax hint, hill-climbing alone is a heuristic: it still lands within 20 % here.
+    expect(chainLowerBound(r.chain, { seed: 3 }).lowerBound).toBeGreaterThan(0.8 * e.exact);
+    const wide = mlp([20, 64, 64, 5], 'relu', 3);
+    const c = extractLayerChain(wide);
+    if (!c.ok) throw new Error(c.reason);
+    const lw = chainLowerBound(c.chain, { moves: 100 }).lowerBound;
+    expect(lw).toBeLessThanOrEqual(lipsdpNeuronBound(c.chain, { seconds: 2 }).upperBound);
+    expect(lw).toBeGreaterThan(0);
+    expect(() => chainLowerBound({ ...c.chain, postFactor: 0.5 })).toThrow(/chain/);
   });
 });
