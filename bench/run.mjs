@@ -194,7 +194,13 @@ const torchOverhead = torch ? {
 const overheadRows = overhead.rows.map(([name, ms, torchKey]) => ({
   name, ms, ratio: ms / overhead.base, torchRatio: torchOverhead && torchKey ? torchOverhead[torchKey] : null,
 }));
-writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch }, null, 2));
+// lipkit certify on full-size Keras-application shapes (issue 10; minutes; LIPKIT_BENCH_ZOO=0 skips it).
+const zooBench = process.env.LIPKIT_BENCH_ZOO === '0' ? null : await import('./zooCertify.mjs');
+const zoo = zooBench ? await zooBench.zooCertifyRows() : null;
+// Tight global certificates per method and network (issue 11; LIPKIT_BENCH_TIGHT=0 skips it).
+const tightBench = process.env.LIPKIT_BENCH_TIGHT === '0' ? null : await import('./tightBounds.mjs');
+const tight = tightBench ? await tightBench.tightBoundRows() : null;
+writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch, zoo, tight }, null, 2));
 const fmt = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
 console.log('| backend | work | lipkit ms | PyTorch ms | ratio |');
 console.log('|---|---|---|---|---|');
@@ -204,3 +210,13 @@ console.log(`Overhead on the wasm MLP step (plain step ${fmt(overhead.base)} ms)
 console.log('| method | lipkit ms | lipkit overhead | PyTorch overhead |');
 console.log('|---|---|---|---|');
 for (const r of overheadRows) console.log(`| ${r.name} | ${fmt(r.ms)} | ${fmt(r.ratio, 2)}x | ${r.torchRatio ? `${fmt(r.torchRatio, 2)}x` : '-'} |`);
+if (zoo) {
+  console.log('');
+  console.log('lipkit certify on Keras-application shapes (seeded random weights; CPU seconds are the honest number on a shared machine):');
+  console.log(zooBench.formatZooRows(zoo));
+}
+if (tight) {
+  console.log('');
+  console.log('Tight global certificates (issue 11): certified bound / best realized lower bound (CPU seconds); LipSDP-Neuron by cvxopt from test/fixtures/lipsdp.json:');
+  console.log(tightBench.formatTightRows(tight));
+}

@@ -175,3 +175,18 @@ export { VERDICTS, type Verdict, type ClaimDirection, type PairedTest, type Pair
 // Local certified bounds around inputs (issue 11)
 export { localLipschitzBound, type LocalLipschitzOptions, type LocalLipschitzResult } from './estimate/local/localLipschitzBound.js';
 export { localCertifiedRadius, type LocalCertifiedRadiusOptions, type LocalCertifiedRadiusResult } from './estimate/local/localCertifiedRadius.js';
+// tight global certificates (issue 11)
+export { tightBounds, BOUND_METHODS } from './estimate/global/boundMethods.js';
+export type { BoundMethod, MethodBounds, TightBoundsResult } from './estimate/global/boundMethods.js';
+export { extractLayerChain } from './estimate/global/layerChain.js';
+export type { LayerChain, ChainLinear, ChainActivation, ChainResult } from './estimate/global/chainTypes.js';
+export { combettesPesquetBound, chainProductBound } from './estimate/global/combettesPesquet.js';
+export { eclipseFast, certifySdpBound } from './estimate/global/eclipseFast.js';
+export type { SdpBound } from './estimate/global/eclipseFast.js';
+export { lipsdpNeuronBound } from './estimate/global/lipsdpNeuron.js';
+export type { LipsdpNeuronOptions } from './estimate/global/lipsdpNeuron.js';
+export { certifyFeasible } from './estimate/global/certifyFeasible.js';
+export { exactPlanarLipschitz } from './estimate/global/exactPlanar.js';
+export type { ExactPlanarOptions, ExactPlanarResult } from './estimate/global/exactPlanar.js';
+export { chainLowerBound } from './estimate/global/chainLowerBound.js';
+export type { ChainLowerBoundOptions, ChainLowerBound } from './estimate/global/chainLowerBound.js';

@@ -15,6 +15,7 @@ import { installLayerVariableWrite, uninstallLayerVariableWrite } from './layerV
 import { installDilatedConvGradients, uninstallDilatedConvGradients } from './dilatedConvGradients.js';
 import { installWasmDepthwiseConvBackprop, uninstallWasmDepthwiseConvBackprop } from './wasmDepthwiseConvBackprop.js';
 import { installLayerCallFixes, uninstallLayerCallFixes } from './layerCallFixes.js';
+import { installMaxPoolGradGradient, uninstallMaxPoolGradGradient } from './maxPoolGradGradient.js';
 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
@@ -31,7 +32,8 @@ import { installLayerCallFixes, uninstallLayerCallFixes } from './layerCallFixes
  * copy it assigns (tfjs-layers leaks one tensor per constrained weight on every load), gradients of
  * dilated convolutions (Conv2D, DepthwiseConv2dNative; dilated Conv2D layers run unfused), the wasm
  * DepthwiseConv2dNativeBackpropInput/Filter kernels, and BatchNormalization with center or scale false
- * computed with differentiable ops in inference (TF.js's gradient fails on the missing input). Idempotent (each fix checks what is registered); called
+ * computed with differentiable ops in inference (TF.js's gradient fails on the missing input), and the
+ * gradient of MaxPoolGrad (second-order gradients through MaxPooling2D, e.g. a gradient penalty). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -47,6 +49,7 @@ export function installBackendFixes(): void {
   installDilatedConvGradients();
   installWasmDepthwiseConvBackprop();
   installLayerCallFixes();
+  installMaxPoolGradGradient();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -63,4 +66,5 @@ export function uninstallBackendFixes(): void {
   uninstallDilatedConvGradients();
   uninstallWasmDepthwiseConvBackprop();
   uninstallLayerCallFixes();
+  uninstallMaxPoolGradGradient();
 }

@@ -2,6 +2,7 @@ import { seededNormal } from '../util/random.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../backend/setBackend.js';
+import type { BoundMethod, MethodBounds } from '../estimate/global/boundMethods.js';
 import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
 import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
@@ -34,6 +35,10 @@ export interface CertifyOptions {
   localRelaxation?: 'linear' | 'interval';
   /** Time budget of the lower bound, seconds (issue 10). Default: `lipschitzLowerBound`'s. */
   budgetSeconds?: number;
+  /** Global bound method (issue 11): 'auto' (default: every method that fits in `methodBudget`), 'product', 'combettes-pesquet', 'eclipse-fast', 'lipsdp', 'exact'. */
+  method?: BoundMethod;
+  /** Seconds the tight global methods may take. Default 3. */
+  methodBudget?: number;
   /** Progress of the per-layer norms ('layer norms') and of the lower bound's stages ('lower bound: ...'). */
   onProgress?: (p: { stage: string; done: number; total: number; label?: string }) => void;
 }
@@ -45,8 +50,11 @@ export interface CertifyLayer { name: string; className: string; lipschitz: numb
 export interface CertifyReport {
   model: string;
   layers: CertifyLayer[];
-  /** Certified upper bound of the model's l2 Lipschitz constant (not a certificate when `certified` is false). */
+  /** Certified upper bound of the model's l2 Lipschitz constant (not a certificate when `certified` is false): the smallest of `bounds`. */
   upperBound: number;
+  /** Every global method's certified bound (issue 11) and the one that won. */
+  bounds?: MethodBounds;
+  method?: keyof MethodBounds;
   /** Empirical lower bound (largest Jacobian norm / difference quotient found), or null when not computed. */
   lowerBound: number | null;
   certified: boolean;
@@ -73,13 +81,13 @@ export interface CertifyReport {
  * `setBackend()` (honours `LIPKIT_BACKEND`). Leaves no tensors behind.
  */
 export async function certify(modelJsonPath: string, options: CertifyOptions = {}): Promise<CertifyReport> {
-  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation, budgetSeconds, onProgress } = options;
+  const { inputShape, data, samples = 16, steps = 20, seed = 0, skipUnsupported = false, lowerBound = true, localRadius, localRelaxation, budgetSeconds, onProgress, method = 'auto', methodBudget } = options;
   if (localRadius !== undefined && data === undefined) throw new LipkitError('--local-radius', 'needs --data inputs.json (the inputs to certify around)');
   const start = performance.now();
   const backend = await setBackend();
   const model = await loadModel(modelJsonPath);
   try {
-    const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported, onProgress }));
+    const bound = asFlagError(() => lipschitzBound(model, { inputShape, skipUnsupported, onProgress, method, budget: methodBudget }));
     const notes = [...bound.notes];
     let certified = bound.certified;
     if (!Number.isFinite(bound.upperBound)) {
@@ -128,6 +136,8 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
         name: l.name, className: l.className, lipschitz: Number.isFinite(l.lipschitz) ? l.lipschitz : null, method: l.method,
       })),
       upperBound: bound.upperBound,
+      bounds: bound.bounds,
+      method: bound.method,
       lowerBound: lower,
       certified,
       soundness,

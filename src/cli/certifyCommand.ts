@@ -5,6 +5,7 @@ import { parseIntegerFlag, parseShapeFlag } from './parseFlags.js';
 import type { CliIO } from './runCli.js';
 import { formatLocalReport } from './certifyLocal.js';
 import { LipkitError } from '../util/errors.js';
+import { BOUND_METHODS, type BoundMethod } from '../estimate/global/boundMethods.js';
 import { certifyProgress } from './certifyProgress.js';
 import { looseBoundLines } from './certifyHeadline.js';
 
@@ -20,6 +21,7 @@ interface CertifyFlags {
   localRadius?: string;
   localRelaxation: string;
   budget?: string;
+  method: string;
 }
 
 /**
@@ -41,7 +43,9 @@ export function certifyCommand(io: CliIO): Command {
     .option('--local-radius <r>', 'certified local bounds and radii around the --data inputs on l2 balls of radius r (labels in the data file give certified robust accuracy)')
     .option('--local-relaxation <kind>', 'pre-activation bounds of --local-radius: linear (CROWN-style) or interval (faster)', 'linear')
     .option('--budget <seconds>', 'time budget of the empirical lower bound in seconds (default: the library\'s, sized for a 224x224 MobileNetV2)')
+    .option('--method <m>', `global upper-bound method: ${BOUND_METHODS.join(', ')} (auto: every method that fits in a few seconds; the smallest certified bound wins)`, 'auto')
     .action(async (modelPath: string, flags: CertifyFlags) => {
+      if (!(BOUND_METHODS as readonly string[]).includes(flags.method)) throw new LipkitError('--method', `must be one of ${BOUND_METHODS.join(', ')}, got "${flags.method}"`);
       const budgetSeconds = parseBudget(flags.budget);
       const progress = certifyProgress(io);
       let ok = false;
@@ -55,6 +59,7 @@ export function certifyCommand(io: CliIO): Command {
         seed: parseIntegerFlag('--seed', flags.seed, { min: 0, max: 2 ** 31 - 1 }),
         skipUnsupported: flags.skipUnsupported === true,
         lowerBound: flags.lowerBound,
+        method: flags.method as BoundMethod,
         ...parseLocalFlags(flags),
       }).then((r) => { ok = true; return r; }).finally(() => progress.stop(ok));
       if (!report.certified) {
@@ -108,6 +113,7 @@ export function formatCertifyReport(report: CertifyReport): string {
     `model: ${report.model} (backend ${report.backend})`,
     table.toString(),
     `upper bound: ${fmt(report.upperBound)} (${report.certified ? 'certified' : 'NOT certified'})`,
+    ...(report.bounds ? [`bounds by method: ${Object.entries(report.bounds).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} (smallest: ${report.method})`] : []),
     `lower bound: ${report.lowerBound === null ? 'not computed' : `${fmt(report.lowerBound)} (empirical)`}`,
   ];
   if (report.lowerBound !== null && report.lowerBound > 0) {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
+import { matrixOperator } from '../estimate/powerStep.js';
+import { CHEAP_CHECK_COST, certificateCost } from './certifiedMatrixNorm.js';
 import { oddPolynomialIteration, oddPolynomialScalar, softCapSteps } from '../optim/oddPolynomial.js';
 import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
 import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
@@ -66,14 +68,17 @@ function softCapMax(alpha: number, kappa: number): number {
  * at construction; equal to `cap` for kappa <= 1.3 (numpy scan), larger beyond, e.g. 1.0019
  * cap at 1.35, 1.028 cap at 1.5), for EVERY input, and never above sigma_max(W).
  * - Safe fallback: the paper's map holds only for sigma(W) <= kappa cap; far above it the
- *   polynomial diverges (an N(0, 1) matrix or Glorot weights with cap 0.25 become NaN within 5
- *   calls). So `X = W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= kappa` (`G = X X^T`,
- *   an upper bound on sigma_max(X)) when it exceeds it, a projection that leaves every input
- *   the paper covers unchanged. On [0, kappa] `p(s) <= s` (with `t = alpha s^2 <= 1`,
- *   `p(s) / s = 1 - 3t^2 + 3t^3 - t^4 <= 1`), so no singular value grows (default alpha; an explicit `alpha` with alpha kappa^2 > 1 may).
+ *   polynomial diverges (an N(0, 1) matrix or Glorot weights with cap 0.25 became NaN within 5
+ *   calls). So W is first projected onto the `kappa * cap` ball, `W <- W min(1, kappa cap /
+ *   sigma(W))`, with sigma measured as `lipschitzProjection` does (residual-converged power
+ *   iteration with certified checks; 'certified': the certified bound), except that a large
+ *   matrix whose 2-step warm estimate is below 0.99 kappa cap skips that measurement (an
+ *   ESTIMATE: the cheap path of the normal regime). Every input the paper covers passes
+ *   unchanged. On [0, kappa] `p(s) <= s` (with `t = alpha s^2 <= 1`,
+ *   `p(s) / s = 1 - 3t^2 + 3t^3 - t^4 <= 1`), so no singular value grows.
  * - `guarantee`: 'checked' (default) relies on that float64 analysis of the polynomial (in
- *   exact arithmetic; float32 rounding adds ~1e-6 relative); 'certified' also projects the
- *   result onto the `promise()` ball with a certified bound (cost: see `SpectralGuarantee`).
+ *   exact arithmetic; float32 rounding adds ~1e-6 relative) and on the measured sigma; 'certified' measures with the certified bound and also projects the result onto the
+ *   `promise()` ball with one (cost: see `SpectralGuarantee`).
  * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix (with `inputShape`,
  * the 'certified' projection uses the convolution's true operator norm).
  */
@@ -112,12 +117,15 @@ export class SpectralSoftCap extends SpectralConstraintBase {
 
   override apply(w: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let x = tf.div(weightMatrix(w), this.cap) as tf.Tensor2D;
-      const [rows, cols] = x.shape;
-      const small = rows > cols ? tf.transpose(x) : x;
-      const g = tf.matMul(small, tf.transpose(small));
-      const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
-      x = tf.mul(x, tf.minimum(1, tf.div(this.kappa, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
+      const m = weightMatrix(w);
+      // Safe fallback outside the paper's range: project onto the kappa * cap ball first.
+      const certified = this.settings.guarantee === 'certified';
+      const limit = this.kappa * this.cap;
+      const quick = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST
+        ? Infinity : this.powerRound(`in:mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], 2).sigma;
+      const sigma = quick <= 0.99 * limit ? quick : this.measure(m, {}, this.settings, 1, undefined, 'in:').sigma;
+      const pre = Number.isFinite(sigma) && sigma > limit ? limit / sigma : 1;
+      const x = tf.mul(m, pre / this.cap) as tf.Tensor2D;
       const out = tf.reshape(tf.mul(oddPolynomialIteration(x, softCapSteps(this.alpha)), this.cap), w.shape);
       return this.settings.guarantee === 'certified' ? this.project(out, this.promised, this.conv, this.settings, 1) : out;
     });

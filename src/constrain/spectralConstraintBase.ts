@@ -7,7 +7,7 @@ import { matrixOperator, powerStep, type TensorOperator } from '../estimate/powe
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
-import { CHECK_SLACK, type GuaranteeSettings } from './spectralGuarantee.js';
+import { CHECK_SLACK, CheckSchedule, type GuaranteeSettings } from './spectralGuarantee.js';
 
 export type { Constraint };
 
@@ -113,7 +113,7 @@ export interface MeasuredSigma {
  */
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, Float32Array>();
-  private readonly calls = new Map<string, number>();
+  private readonly calls = new Map<string, CheckSchedule>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -193,11 +193,12 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
       const host = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
       pr = this.powerRound(key, matrixOperator(m), m.shape[1], iterations, host ? Infinity : settings.tolerance, host ? 0 : settings.maxIterations);
     }
-    const count = (this.calls.get(key) ?? 0) + 1;
-    this.calls.set(key, count);
+    let schedule = this.calls.get(key);
+    if (schedule === undefined) { schedule = new CheckSchedule(settings.checkEvery); this.calls.set(key, schedule); }
+    const due = schedule.due();
     const tryInside = certified && cap !== undefined && pr.sigma >= insideFloor;
     const cheap = m !== null && certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
-    const check = certified || cheap || pr.cold || !pr.converged || count % settings.checkEvery === 0;
+    const check = certified || cheap || pr.cold || !pr.converged || due;
     if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
     const v0 = this.vectors.get(key) as Float32Array;
     let upper: number;
@@ -217,6 +218,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
       if (tryInside && upper <= (cap as number)) return { sigma: upper, checked: true, inside: true, estimate: Math.max(pr.sigma, estimate) };
     }
     const best = Math.max(pr.sigma, estimate);
+    schedule.done(pr.sigma * (1 + CHECK_SLACK) >= upper);
     return { sigma: certified ? upper : Math.max(best, upper / (1 + CHECK_SLACK)), checked: true, inside: false, estimate: best };
   }
 

@@ -7,7 +7,8 @@ import { checkNumber } from '../util/validate.js';
  *   residual `||A^T A v - sigma^2 v|| / sigma^2` is below `tolerance` (at most `maxIterations`
  *   steps), plus a CERTIFIED check (float64 Gram + Cholesky, `certifyMatrixNorm`; the DFT /
  *   dense bound for convolutions) on the first call for each weight shape, every `checkEvery`
- *   calls, whenever the iteration did not converge, and on every call when the certificate is
+ *   calls (an interval that doubles, up to 8 checkEvery, while checks pass), whenever the
+ *   iteration did not converge, and on every call when the certificate is
  *   cheap (`certificateCost` <= 2^21 multiply-adds, about 1 ms); a failed check rescales by the
  *   certified bound. Measured (tests, exact SVD): sigma_max <= cap (1 + 1e-3) after every call;
  *   between checks this is an ESTIMATE (power iteration can in principle stop on a wrong
@@ -27,7 +28,11 @@ export interface GuaranteeOptions {
   tolerance?: number;
   /** Backend power steps per call at most (beyond the first `iterations`) before the host check takes over. Default 16. */
   maxIterations?: number;
-  /** With `'checked'`: a certified check every this many calls per weight shape. Default 10. */
+  /**
+   * With `'checked'`: a certified check after this many calls per weight shape; the interval
+   * doubles after each check the estimate passed (up to 8 times this) and falls back to it
+   * after one it failed. Default 10.
+   */
   checkEvery?: number;
 }
 
@@ -59,3 +64,31 @@ export function readGuarantee(options: GuaranteeOptions, prefix = 'options'): Gu
  * With the no-op tolerance (1e-4) the promise is sigma <= cap (1 + 1e-3) with room to spare.
  */
 export const CHECK_SLACK = 5e-4;
+
+/**
+ * When the 'checked' guarantee runs its certified check: on the first call, then after
+ * `checkEvery` calls; the interval doubles after each passed check (up to 8 checkEvery) and
+ * returns to `checkEvery` after a failed one.
+ */
+export class CheckSchedule {
+  private since = 0;
+  private interval: number;
+  private started = false;
+
+  constructor(private readonly base: number) {
+    this.interval = base;
+  }
+
+  /** Counts a call; whether it should run the check. */
+  due(): boolean {
+    this.since++;
+    if (!this.started) { this.started = true; return true; }
+    return this.since >= this.interval;
+  }
+
+  /** Records a check's outcome (`passed`: the estimate was within CHECK_SLACK of the bound). */
+  done(passed: boolean): void {
+    this.since = 0;
+    this.interval = passed ? Math.min(2 * this.interval, 8 * this.base) : this.base;
+  }
+}

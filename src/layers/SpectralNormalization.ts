@@ -11,7 +11,7 @@ import { withKernel } from './pieceKernel.js';
 import { sigmaOf } from '../estimate/powerStep.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
-import { CHECK_SLACK, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
+import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
 
 /** Configuration of `SpectralNormalization`. */
 export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions {
@@ -86,7 +86,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly settings: GuaranteeSettings;
   /** sigma (the divisor) used by the last training call; NaN before the first. */
   lastTrainingSigma = NaN;
-  private trainingCalls = 0;
+  private schedule: CheckSchedule | null = null;
+  /** Host copy of the stored u after a host step (saves a read on the next one); null when stale. */
+  private hostU: Float32Array | null = null;
   private conv: { inputShape: number[]; strides: number[]; padding: 'same' | 'valid' } | null = null;
   private vectors: PowerVectors | null = null;
   private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
@@ -190,9 +192,12 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const rows = kernel.size / cout;
     const cheap = this.conv === null && certificateCost(rows, cout) <= CHEAP_CHECK_COST;
     const host = certified || cheap;
-    const pr = vectors.train(op, this.powerIterations, host ? Infinity : this.settings.tolerance, host ? 0 : this.settings.maxIterations);
-    this.trainingCalls++;
-    const check = host || this.trainingCalls === 1 || !pr.converged || this.trainingCalls % this.settings.checkEvery === 0;
+    this.schedule ??= new CheckSchedule(this.settings.checkEvery);
+    const due = this.schedule.due();
+    if (host && this.conv === null) return this.hostStep(kernel, rows, cout, certified);
+    const pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
+    this.hostU = null;
+    const check = due || !pr.converged;
     if (!check) {
       this.lastTrainingSigma = pr.sigma;
       return 1;
@@ -213,9 +218,36 @@ export class SpectralNormalization extends tfl.layers.Layer {
       vectors.set(tf.tensor1d(r.u), tf.tensor1d(r.v));
     }
     const stored = sigmaOf(op, vectors.u.read(), vectors.v.read()).dataSync()[0] as number;
+    this.schedule.done(pr.sigma * (1 + CHECK_SLACK) >= upper);
     const use = certified ? upper : Math.max(pr.sigma, estimate, stored, upper / (1 + CHECK_SLACK));
     this.lastTrainingSigma = use;
     return stored > 0 ? use / stored : 1;
+  }
+
+  /**
+   * The training step done on the host for a Dense/reshaped kernel whose certificate is cheap
+   * (or with 'certified'): `certifyMatrixNorm` from the stored u, then `v = W u / ||W u||` in
+   * float64; stores both and returns the factor for `u^T A v` (= ||W u||).
+   */
+  private hostStep(kernel: tf.Tensor, rows: number, cout: number, certified: boolean): number {
+    const vectors = this.state().vectors;
+    const data = kernel.dataSync();
+    const u0 = this.hostU ?? (vectors.u.read().dataSync() as Float32Array);
+    const c = certifyMatrixNorm(data, rows, cout, u0, CHECK_SLACK / 2);
+    const v = new Float64Array(rows);
+    let ss = 0;
+    for (let i = 0; i < rows; i++) {
+      let t = 0;
+      for (let j = 0; j < cout; j++) t += (data[i * cout + j] as number) * (c.v[j] as number);
+      v[i] = t; ss += t * t;
+    }
+    const stored = Math.sqrt(ss);
+    if (!(stored > 0)) { this.lastTrainingSigma = 0; return 1; }
+    vectors.set(tf.tensor1d(c.v), tf.tensor1d(Float32Array.from(v, (t) => t / stored)));
+    this.hostU = c.v;
+    const use = certified ? c.upperBound : Math.max(c.estimate, stored, c.upperBound / (1 + CHECK_SLACK));
+    this.lastTrainingSigma = use;
+    return use / stored;
   }
 
   /** The stored estimate `sigma = u^T A(W) v` of the current kernel (inference value, nothing updated). */

@@ -108,6 +108,10 @@ describe('hostile model files and output folders (spawned lipkit)', () => {
       expectSecretNeverOpened(r);
       expect(r.stderr).not.toMatch(/\b17 bytes/); // the secret's size is not revealed
     }
+    const passwd = quantizedModel('passwd', '../../../../../../../../etc/passwd');
+    const r = await certify(passwd, true);
+    expectRefused(r, passwd, /leads outside the model's folder/);
+    if (r.opened !== null) expect(r.opened).not.toContain('/etc/passwd');
   });
 
   it('/dev/zero, a FIFO and a directory as weight files are refused without reading (no hang, no growth)', async () => {

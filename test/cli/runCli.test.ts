@@ -50,6 +50,7 @@ function spectralNorm64(a: Float32Array, rows: number, cols: number): number {
 interface Report {
   model: string; upperBound: number; lowerBound: number | null; certified: boolean; seconds: number;
   layers: { name: string; className: string; lipschitz: number | null; method: string }[]; notes: string[]; backend: string;
+  bounds?: Record<string, number>; method?: string;
 }
 
 describe('runCli certify', () => {
@@ -81,7 +82,10 @@ describe('runCli certify', () => {
     });
     model.dispose();
     r.layers.forEach((l, i) => expect(l.lipschitz! / norms[i]).toBeCloseTo(1, 5));
-    expect(r.upperBound / norms.reduce((a, b) => a * b, 1)).toBeCloseTo(1, 5);
+    expect(r.bounds!.product / norms.reduce((a, b) => a * b, 1)).toBeCloseTo(1, 5);
+    // --method auto (default): the tight methods are never looser than the product (issue 11).
+    expect(r.upperBound).toBeLessThanOrEqual(r.bounds!.product);
+    expect(r.bounds![r.method!]).toBe(r.upperBound);
 
     expect(r.lowerBound).not.toBeNull();
     expect(r.lowerBound!).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mulberry32 } from '../../src/util/random.js';
 
 /** The layer families the soundness property test and `npm run fuzz` draw from. */
-export const FAMILIES = ['dense', 'conv1d', 'conv2d', 'depthwise', 'separable', 'pooling', 'residual', 'concat', 'nested'] as const;
+export const FAMILIES = ['dense', 'conv1d', 'conv2d', 'depthwise', 'separable', 'pooling', 'residual', 'concat', 'nested', 'zoo'] as const;
 export type Family = typeof FAMILIES[number];
 
 /** A random model with its input shape and a description of what was drawn. */
@@ -173,6 +173,34 @@ function drawModel(seed: number, family?: Family): RandomModel {
       let out = merged;
       for (const l of head()) out = l.apply(out) as tfl.SymbolicTensor;
       return { model: tfl.model({ inputs: input, outputs: out }), inputShape: image, family: fam, description: desc };
+    }
+    case 'zoo': {
+      // Layers of Keras application models (issue 10): a MobileNetV2 inverted residual block, or
+      // a decoder with a transposed convolution, bilinear upsampling and rescaling.
+      const input = tfl.input({ shape: image });
+      let x: tfl.SymbolicTensor = input;
+      const relu6 = (): tfl.layers.Layer => tfl.layers.reLU({ maxValue: 6 });
+      if (r.bool()) {
+        const stride = r.int(1, 2);
+        desc.push(`inverted residual s${stride}`);
+        x = relu6().apply(bn().apply(tfl.layers.conv2d({ filters: 2 * c, kernelSize: 1, useBias: false, kernelInitializer: kernel() }).apply(x))) as tfl.SymbolicTensor;
+        if (stride === 2) x = tfl.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(x) as tfl.SymbolicTensor;
+        x = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false, depthwiseInitializer: kernel() }).apply(x) as tfl.SymbolicTensor;
+        x = relu6().apply(bn().apply(x)) as tfl.SymbolicTensor;
+        x = bn().apply(tfl.layers.conv2d({ filters: c, kernelSize: 1, useBias: false, kernelInitializer: kernel() }).apply(x)) as tfl.SymbolicTensor;
+        if (stride === 1) x = tfl.layers.add({}).apply([input, x]) as tfl.SymbolicTensor;
+      } else {
+        const strides = r.int(1, 2);
+        const padding = r.pick(['same', 'valid'] as const);
+        const k = r.int(2, 3);
+        desc.push(`conv2dTranspose k${k} s${strides} ${padding}, bilinear upsampling, rescaling`);
+        x = tfl.layers.rescaling({ scale: 2 * r.uniform() - 1, offset: r.uniform() }).apply(x) as tfl.SymbolicTensor;
+        x = tfl.layers.conv2dTranspose({ filters: r.int(1, 3), kernelSize: k, strides, padding, kernelInitializer: kernel(), biasInitializer: bias() }).apply(x) as tfl.SymbolicTensor;
+        x = tfl.layers.activation({ activation: act() as 'relu' }).apply(x) as tfl.SymbolicTensor;
+        x = tfl.layers.upSampling2d({ size: [r.int(1, 2), r.int(1, 2)], interpolation: 'bilinear' }).apply(x) as tfl.SymbolicTensor;
+      }
+      for (const l of head()) x = l.apply(x) as tfl.SymbolicTensor;
+      return { model: tfl.model({ inputs: input, outputs: x }), inputShape: image, family: fam, description: desc };
     }
     case 'nested': {
       const d = r.int(2, 6);

@@ -46,10 +46,26 @@ export interface GramIterationResult {
 export function gramIterationBound(
   re: Float64Array, im: Float64Array, p: number, q: number, options: GramIterationOptions = {},
 ): GramIterationResult {
-  const { relativeSlack = 1e-3, stopBelow = 0, formingError = 0 } = options;
+  const g = blockGram(re, im, p, q);
+  if (g === null) return { upperBound: Math.sqrt(options.formingError ?? 0), estimate: 0, iterations: 0 };
+  return gramIterationOnGram(g, options);
+}
+
+/** The Gram matrix G_1 of a block (smaller side) with the absolute rounding guard of forming it. */
+export interface BlockGram {
+  re: Float64Array;
+  im: Float64Array;
+  /** G_1 is n x n. */
+  n: number;
+  /** 2 gamma_q ||X||_F^2: bound on ||G_1 computed - G_1 exact||_2. */
+  guard: number;
+}
+
+/** G_1 = X X^H or X^H X (the smaller side) of a complex p x q block, or null for a zero block. */
+export function blockGram(re: Float64Array, im: Float64Array, p: number, q: number): BlockGram | null {
   let fro2 = 0;
   for (let i = 0; i < p * q; i++) fro2 += re[i] * re[i] + im[i] * im[i];
-  if (fro2 === 0) return { upperBound: Math.sqrt(formingError), estimate: 0, iterations: 0 };
+  if (fro2 === 0) return null;
   let xre = re;
   let xim = im;
   let n = p;
@@ -69,7 +85,14 @@ export function gramIterationBound(
   }
   const g = hermitianRowGram(xre, xim, n, len);
   const gammaQ = (len * UNIT_ROUNDOFF) / (1 - len * UNIT_ROUNDOFF);
-  const guard = 2 * gammaQ * fro2 * (1 + 1e-12) + formingError;
+  return { re: g.re, im: g.im ?? new Float64Array(n * n), n, guard: 2 * gammaQ * fro2 * (1 + 1e-12) };
+}
+
+/** `gramIterationBound` from an already formed G_1 (see there for the rounding analysis). */
+export function gramIterationOnGram(g: BlockGram, options: GramIterationOptions = {}): GramIterationResult {
+  const { relativeSlack = 1e-3, stopBelow = 0, formingError = 0 } = options;
+  const guard = g.guard + formingError;
+  const n = g.n;
   if (n === 1) {
     const lambda = g.re[0] * (1 + 1e-12);
     return { upperBound: Math.sqrt(lambda + guard) * (1 + 4 * UNIT_ROUNDOFF), estimate: Math.sqrt(g.re[0]), iterations: 1 };

@@ -69,8 +69,8 @@ export interface LowerBoundResult {
    */
   lowerBound: number;
   /**
-   * ESTIMATES of the Jacobian spectral norm at each input (NaN where the budget ran out): exact
-   * SVD of the TF.js Jacobian for small outputs, else the power-iteration quotient. Not bounds
+   * ESTIMATES of the Jacobian spectral norm at each input (NaN where the budget ran out or TF.js
+   * has no gradient): the TF.js Jacobian's top singular value for small outputs, else the power-iteration quotient. Not bounds
    * (TF.js gradients at max-pooling ties can exceed the true slope).
    */
   jacobianNorms: Float32Array;

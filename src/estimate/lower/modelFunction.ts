@@ -50,8 +50,3 @@ function activationSize(model: tfl.LayersModel, d: number): number {
   }
   return total;
 }
-
-/** Flat float32 values of rows `start .. start+count` of a [n, d] array. */
-export function rows(values: Float32Array, d: number, start: number, count: number): Float32Array {
-  return values.subarray(start * d, (start + count) * d);
-}

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LipkitError } from '../../util/errors.js';
+import { BOUND_METHODS, tightBounds, type BoundMethod, type MethodBounds } from '../global/boundMethods.js';
 import { combine, type CombineRule } from './compose.js';
 import { installBuiltinRules } from './builtinRules.js';
 import { mergePieces, pieceNorm, type ConvNormMethod, type LinearPiece, type PieceNorm } from './linearPiece.js';
@@ -27,6 +28,13 @@ export interface LipschitzBoundOptions {
   convNorm?: ConvNormMethod;
   /** Called after each layer's own norm is known: `done` of `total` layers (input layers excluded), `label` the layer's name. */
   onProgress?: (p: { stage: string; done: number; total: number; label: string }) => void;
+  /**
+   * Global method (issue 11, see `tightBounds`): 'product' (default: the layer-norm product above),
+   * 'combettes-pesquet', 'eclipse-fast', 'lipsdp', 'exact' (2-D inputs), or 'auto' (all that fit in `budget`).
+   */
+  method?: BoundMethod;
+  /** Seconds the tight methods may take (method 'auto' / 'lipsdp'). Default 3. */
+  budget?: number;
 }
 
 /** The result of `lipschitzBound`. */
@@ -41,6 +49,12 @@ export interface LipschitzBoundResult {
   certified: boolean;
   /** Merges performed, skipped layers, fallbacks used. */
   notes: string[];
+  /** Every method's certified bound (`product` always); `upperBound` is the smallest. */
+  bounds: MethodBounds;
+  /** The method that gave `upperBound`. */
+  method: keyof MethodBounds;
+  /** Seconds per tight method. */
+  methodSeconds: Partial<Record<keyof MethodBounds, number>>;
 }
 
 type SymbolicTensor = tfl.SymbolicTensor;
@@ -75,14 +89,22 @@ export function lipschitzBound(model: tfl.LayersModel, options: LipschitzBoundOp
   const result = evaluate(model, options, merge, caches);
   // The same graph without merging, reusing the cached per-layer norms.
   const unmergedBound = merge ? evaluate(model, { ...options, onProgress: undefined }, false, caches).upperBound : result.upperBound;
-  return { ...result, unmergedBound };
+  // Tight global methods (issue 11): only on a certified product, as their chain has no skipped layers.
+  const { method = 'product', budget = 3 } = options;
+  if (!(BOUND_METHODS as readonly string[]).includes(method)) throw new LipkitError('options.method', `must be one of ${BOUND_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+  if (typeof budget !== 'number' || !(budget > 0) || !Number.isFinite(budget)) throw new LipkitError('options.budget', `must be a positive number of seconds, got ${JSON.stringify(budget)}`);
+  const tight = tightBounds(model, result.upperBound, { method: result.certified ? method : 'product', budget, inputShape: options.inputShape });
+  return {
+    ...result, unmergedBound, upperBound: tight.upperBound, bounds: tight.bounds, method: tight.method,
+    methodSeconds: tight.seconds, notes: [...result.notes, ...tight.notes],
+  };
 }
 
 interface Caches { rules: Map<string, LayerLipschitz>; norms: Map<LinearPiece, PieceNorm> }
 
 function evaluate(
   model: tfl.LayersModel, options: LipschitzBoundOptions, merge: boolean, caches: Caches,
-): Omit<LipschitzBoundResult, 'unmergedBound'> {
+): Omit<LipschitzBoundResult, 'unmergedBound' | 'bounds' | 'method' | 'methodSeconds'> {
   const { inputShape, skipUnsupported = false } = options;
   const shapes = inputShapes(model, inputShape);
   const notes: string[] = [];

@@ -19,6 +19,14 @@ export interface ArmRecord {
   upperBound: number | null;
   /** CERTIFIED product of the per-layer constants. */
   productBound: number | null;
+  /** CERTIFIED tight global bound (issue 11: smallest of Combettes-Pesquet, ECLipsE-Fast, LipSDP-Neuron, exact), null when not run. */
+  tightBound: number | null;
+  /** The method that gave `tightBound`. */
+  tightMethod: string | null;
+  /** LipSDP-Neuron-quality certified bound (lipsdpNeuronBound), null when not run. */
+  lipsdpBound: number | null;
+  /** The EXACT constant (2-D inputs, region enumeration), null when not run or refused. */
+  exactConstant: number | null;
   /** EMPIRICAL lower bound (lipschitzLowerBound at the test points). */
   lowerBound: number | null;
   /** Mean Jacobian spectral norm at the test points (a smoothness measure). */
@@ -48,6 +56,10 @@ export function armRecord(arm: string, seed: number, result: ArmResult, maxCurve
     testCrossEntropy: ok(result.test.crossEntropy),
     upperBound: s === null ? null : finiteOrNull(s.upperBound),
     productBound: s === null ? null : finiteOrNull(s.productBound),
+    tightBound: s?.tight ? finiteOrNull(Math.min(...Object.values(s.tight.bounds).filter((v) => Number.isFinite(v)))) : null,
+    tightMethod: s?.tight ? s.tight.method : null,
+    lipsdpBound: s?.tight?.bounds.lipsdp !== undefined ? finiteOrNull(s.tight.bounds.lipsdp) : null,
+    exactConstant: s?.tight?.bounds.exact !== undefined ? finiteOrNull(s.tight.bounds.exact) : null,
     lowerBound: s === null ? null : finiteOrNull(s.lowerBound),
     meanJacobianNorm: s === null ? null : finiteOrNull(s.meanJacobianNorm),
     upperAtLeastLower: result.upperAtLeastLower,

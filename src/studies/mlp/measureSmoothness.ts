@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { lipschitzBound } from '../../estimate/network/lipschitzBound.js';
+import type { BoundMethod, MethodBounds } from '../../estimate/global/boundMethods.js';
 import { lipschitzLowerBound } from '../../estimate/network/lipschitzLowerBound.js';
 import { checkClassificationSet, type ClassificationSet } from './classificationData.js';
 
@@ -21,6 +22,11 @@ export interface Smoothness {
   productBound: number;
   /** Per-layer certified constants. */
   layers: LayerConstant[];
+  /**
+   * With `tightMethod` (issue 11): every global method's CERTIFIED bound (`lipschitzBound`'s `bounds`;
+   * `exact` is the exact constant for 2-D inputs) and the method of the smallest. `upperBound` stays the merged product.
+   */
+  tight?: { bounds: MethodBounds; method: string };
   /** EMPIRICAL lower bound (`lipschitzLowerBound` at the probe points, refined by ascent). */
   lowerBound: number;
   /** Mean over the probe points of the Jacobian spectral norm (an average local slope; a smoothness measure, not a bound). */
@@ -36,10 +42,12 @@ export interface Smoothness {
  * Jacobian norm over the probes measures how steep the function is where the data lives.
  */
 export function measureSmoothness(
-  model: tfl.LayersModel, probes: ClassificationSet, { maxProbes = 512, ascentSteps = 20 }: { maxProbes?: number; ascentSteps?: number } = {},
+  model: tfl.LayersModel, probes: ClassificationSet,
+  { maxProbes = 512, ascentSteps = 20, tightMethod, tightBudget = 3 }: { maxProbes?: number; ascentSteps?: number; tightMethod?: BoundMethod; tightBudget?: number } = {},
 ): Smoothness {
   const set = checkClassificationSet('probes', probes);
   const bound = lipschitzBound(model);
+  const tight = tightMethod === undefined ? undefined : lipschitzBound(model, { method: tightMethod, budget: tightBudget });
   const n = Math.min(set.count, maxProbes);
   const x = tf.tensor2d(set.points.subarray(0, n * set.dim), [n, set.dim]);
   try {
@@ -51,6 +59,7 @@ export function measureSmoothness(
       upperBound: bound.upperBound,
       productBound: bound.unmergedBound,
       layers: bound.layers.map((l, i) => ({ index: i + 1, className: l.className, lipschitz: l.lipschitz, method: l.method })),
+      ...(tight ? { tight: { bounds: tight.bounds, method: tight.method } } : {}),
       lowerBound: lower.lowerBound,
       meanJacobianNorm: sum / n,
       maxJacobianNorm: max,

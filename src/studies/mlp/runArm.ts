@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ClassificationSet } from './classificationData.js';
 import { evaluateClassifier, type ClassifierMetrics } from './evaluateClassifier.js';
 import { measureSmoothness, type Smoothness } from './measureSmoothness.js';
+import type { BoundMethod } from '../../estimate/global/boundMethods.js';
 import { trainClassifier, type TrainHistory, type TrainOptions } from './trainClassifier.js';
 
 /** Relative slack of the upper >= lower check: the lower bound is computed in the model's float32 arithmetic. */
@@ -27,6 +28,8 @@ export interface RunArmOptions {
   maxProbes?: number;
   /** Ascent steps of the lower bound. Default 20. */
   ascentSteps?: number;
+  /** Also run the tight global bounds (issue 11) with this method, e.g. 'auto'. Default none. */
+  tightMethod?: BoundMethod;
   /** Radii (input units) for `certifiedAccuracy` on the test set. Default none. */
   epsilons?: number[];
 }
@@ -38,7 +41,7 @@ export interface RunArmOptions {
  */
 export function runArm(model: tfl.LayersModel, o: RunArmOptions): ArmResult {
   const history = trainClassifier(model, o.train, o.training);
-  const smoothness = history.diverged ? null : measureSmoothness(model, o.test, { maxProbes: o.maxProbes, ascentSteps: o.ascentSteps });
+  const smoothness = history.diverged ? null : measureSmoothness(model, o.test, { maxProbes: o.maxProbes, ascentSteps: o.ascentSteps, tightMethod: o.tightMethod });
   const lipschitz = smoothness !== null && Number.isFinite(smoothness.upperBound) && smoothness.upperBound > 0 ? smoothness.upperBound : undefined;
   return {
     history,

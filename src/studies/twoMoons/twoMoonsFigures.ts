@@ -13,6 +13,8 @@ export function twoMoonsFigures(
   })));
   const boundRows: Row[] = records.flatMap((r) => [
     ...(positive(r.upperBound) ? [{ arm: r.arm, seed: r.seed, kind: 'certified upper', value: r.upperBound }] : []),
+    ...(positive(r.lipsdpBound) ? [{ arm: r.arm, seed: r.seed, kind: 'certified LipSDP-Neuron', value: r.lipsdpBound }] : []),
+    ...(positive(r.exactConstant) ? [{ arm: r.arm, seed: r.seed, kind: 'exact', value: r.exactConstant }] : []),
     ...(positive(r.lowerBound) ? [{ arm: r.arm, seed: r.seed, kind: 'empirical lower', value: r.lowerBound }] : []),
   ]);
   const curveRows: Row[] = records.flatMap((r) => r.curves.flatMap((c) => [
@@ -41,9 +43,10 @@ export function twoMoonsFigures(
     {
       id: 'bounds',
       title: 'Certified upper bound vs empirical lower bound',
-      caption: 'Per arm: the certified upper bound of the logits\' Lipschitz constant (lipschitzBound) and the empirical lower bound (lipschitzLowerBound at the test points), log scale. '
-        + 'The true constant lies between them; a short gap means the certificate is tight.',
-      spec: groupedPointsSpec({ rows: boundRows, group: 'arm', series: 'kind', value: 'value', groupOrder: arms, seriesOrder: ['certified upper', 'empirical lower'], xTitle: 'arm', yTitle: 'Lipschitz constant (l2)', log: true }),
+      caption: 'Per arm: the certified upper bound of the logits\' Lipschitz constant (lipschitzBound, merged layer-norm product), the certified LipSDP-Neuron-quality bound (lipschitzBound method \'lipsdp\'), '
+        + 'the exact constant (linear-region enumeration, 2-D input) and the empirical lower bound (lipschitzLowerBound at the test points), log scale. '
+        + 'The true constant lies between the lower and every upper bound; the exact one is the true constant.',
+      spec: groupedPointsSpec({ rows: boundRows, group: 'arm', series: 'kind', value: 'value', groupOrder: arms, seriesOrder: ['certified upper', 'certified LipSDP-Neuron', 'exact', 'empirical lower'], xTitle: 'arm', yTitle: 'Lipschitz constant (l2)', log: true }),
     },
     {
       id: 'lipschitz-vs-accuracy',

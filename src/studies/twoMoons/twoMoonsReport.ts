@@ -78,10 +78,10 @@ export function twoMoonsTables(records: ArmRecord[], arms: string[]): StudyTable
   return [
     {
       title: 'Two moons, per arm (mean ± sd over seeds)',
-      columns: ['arm', 'train acc', 'test acc', 'test margin', 'certified upper', 'empirical lower', 'mean |J| at test', 'upper >= lower'],
+      columns: ['arm', 'train acc', 'test acc', 'test margin', 'certified upper', 'LipSDP-Neuron (certified)', 'exact constant', 'empirical lower', 'mean |J| at test', 'upper >= lower'],
       rows: arms.map((a) => {
         const own = records.filter((r) => r.arm === a);
-        return [a, v(a, 'trainAccuracy'), v(a, 'testAccuracy'), v(a, 'testMargin'), v(a, 'upperBound'), v(a, 'lowerBound'), v(a, 'meanJacobianNorm'),
+        return [a, v(a, 'trainAccuracy'), v(a, 'testAccuracy'), v(a, 'testMargin'), v(a, 'upperBound'), v(a, 'lipsdpBound'), v(a, 'exactConstant'), v(a, 'lowerBound'), v(a, 'meanJacobianNorm'),
           `${own.filter((r) => r.upperAtLeastLower === true).length}/${own.length}`];
       }),
     },

@@ -62,7 +62,7 @@ export async function runTwoMoons(options: TwoMoonsRunOptions = {}): Promise<Stu
         const result = runArm(model, {
           train, test,
           training: { epochs: sizes.epochs, optimizer: { kind: 'adam', learningRate: sizes.learningRate }, seed: runSeed, penalty, settleConstraints: SETTLE_CONSTRAINTS },
-          maxProbes: sizes.probes, ascentSteps: sizes.ascentSteps, epsilons: TWO_MOONS_EPSILONS,
+          maxProbes: sizes.probes, ascentSteps: sizes.ascentSteps, epsilons: TWO_MOONS_EPSILONS, tightMethod: 'auto',
         });
         records.push({ ...armRecord(arm.label, runSeed, result), key: arm.key, backend: tf.getBackend() });
         if (s === 0) cells.push(...probabilityGrid(model, { nx: sizes.gridNx, ny: sizes.gridNy }).map((c) => ({ ...c, panel: arm.label })));

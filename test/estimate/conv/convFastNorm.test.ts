@@ -139,3 +139,38 @@ describe('convGramScan: Gram iteration on the DFT blocks', () => {
     check(c, 'gram');
   });
 });
+
+describe('hermitianBelow: Cholesky certificate of lambda_max(G) <= t', () => {
+  it('accepts t just above lambda_max and refuses t just below (random complex Gram matrices)', async () => {
+    const { hermitianBelow } = await import('../../../src/estimate/conv/hermitianBelow.js');
+    const { blockGram } = await import('../../../src/estimate/conv/gramIteration.js');
+    const { exactSingularValues } = await import('../../../src/estimate/exactSingularValues.js');
+    for (const [p, q, seed] of [[5, 9, 1], [12, 7, 2], [30, 30, 3]]) {
+      const re = Float64Array.from(rand(p * q, seed));
+      const im = Float64Array.from(rand(p * q, seed + 100));
+      const g = blockGram(re, im, p, q);
+      if (!g) throw new Error('zero');
+      // Oracle: sigma_1 of the real 2p x 2q embedding [[Re, -Im], [Im, Re]] of X.
+      const emb: number[][] = [];
+      for (let i = 0; i < 2 * p; i++) {
+        const row: number[] = [];
+        for (let j = 0; j < 2 * q; j++) {
+          const a = i % p, b = j % q;
+          const r = re[a * q + b], c = im[a * q + b];
+          row.push(i < p ? (j < q ? r : -c) : (j < q ? c : r));
+        }
+        emb.push(row);
+      }
+      const lambda = exactSingularValues(emb)[0] ** 2;
+      expect(hermitianBelow(g.re, g.im, g.n, lambda * (1 + 1e-6))).toBe(true);
+      expect(hermitianBelow(g.re, g.im, g.n, lambda * (1 - 1e-6))).toBe(false);
+    }
+  });
+  it('the scan dismisses most blocks of a wide convolution by Cholesky, and stays sound and tight', () => {
+    const c: OracleCase = { kernel: rand(3 * 3 * 6 * 6, 42), kshape: [3, 3, 6, 6], inputShape: [8, 8, 6], strides: [1, 1], dilation: [1, 1], padding: 'circular' };
+    const r = convGramScan(geometry(c));
+    const m = /(\d+) certified below the running maximum by a Cholesky/.exec(r.method);
+    expect(Number(m?.[1])).toBeGreaterThan(0);
+    check(c, 'gram');
+  });
+});

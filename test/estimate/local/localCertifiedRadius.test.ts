@@ -44,12 +44,12 @@ describe('localCertifiedRadius', () => {
         const top = argmax(oracleForward(layers, x).y);
         expect(res.predictions[i]).toBe(top);
         const r = res.radii[i];
-        for (let s = 0; s < 100; s++) {
+        for (let s = 0; s < 60; s++) {
           const z = pointInBall(x, r * (1 - 1e-9), rand, s % 2 === 0);
           expect(argmax(oracleForward(layers, z).y)).toBe(top);
         }
         // Line search along random directions: the first class change is never inside the radius.
-        for (let s = 0; s < 25; s++) {
+        for (let s = 0; s < 15; s++) {
           const dir = pointInBall(new Float64Array(3), 1, rand, true);
           for (let t = 0; t <= 4 * r + 1; t += Math.max(r / 50, 1e-3)) {
             const z = x.map((v, k) => v + t * dir[k]);
@@ -76,7 +76,7 @@ describe('localCertifiedRadius', () => {
       const b = graphLocalBound(graph, x, radius, t % 2 === 0 ? 'linear' : 'interval', top);
       const pairs = b.pairs ?? new Float64Array(4);
       let tight = 0;
-      for (let s = 0; s < 100; s++) {
+      for (let s = 0; s < 60; s++) {
         const jac = oracleForward(layers, pointInBall(x, radius, rand, s % 2 === 0)).jac;
         for (let j = 0; j < 4; j++) {
           if (j === top) continue;

@@ -54,7 +54,7 @@ export function oracleForward(layers: OracleLayer[], x: ArrayLike<number>): { y:
   return { y: h, pre, jac };
 }
 
-/** Largest singular value of a small matrix (rows x cols) by power iteration on J^T J to convergence (an estimate from below). */
+/** Largest singular value of a small matrix (rows x cols) by power iteration on J^T J until it stops changing (an estimate from below). */
 export function normOf(rows: Float64Array[]): number {
   const n = rows[0].length;
   let v = new Float64Array(n).fill(1 / Math.sqrt(n));
@@ -65,8 +65,10 @@ export function normOf(rows: Float64Array[]): number {
     rows.forEach((r, i) => { for (let k = 0; k < n; k++) w[k] += r[k] * u[i]; });
     const nw = Math.hypot(...w);
     if (nw === 0) return 0;
+    const prev = s;
     s = Math.sqrt(nw);
     v = w.map((t) => t / nw);
+    if (it > 20 && Math.abs(s - prev) <= 1e-15 * s) break;
   }
   return s;
 }

@@ -1,0 +1,108 @@
+// Rows of `npm run bench` for the tight global certificates (issue 11): for each network, each method's
+// certified upper bound divided by the best realized lower bound, and its CPU time. LipSDP-Neuron
+// (cvxopt, scripts/fixtures/lipsdp_fixture.py) beside it where the fixture has the network.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  tf, tfl, lipschitzBound, extractLayerChain, combettesPesquetBound, eclipseFast, lipsdpNeuronBound,
+  exactPlanarLipschitz, chainLowerBound, twoMoons,
+} from 'lipkit/node';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const fixture = JSON.parse(readFileSync(`${here}../test/fixtures/lipsdp.json`, 'utf8'));
+
+function cpu(fn) {
+  const c0 = process.cpuUsage();
+  const value = fn();
+  const c = process.cpuUsage(c0);
+  return { value, seconds: (c.user + c.system) / 1e6 };
+}
+
+function denseModel(dims, { seed = 1, weights = null, biases = null, act = 'relu' } = {}) {
+  const m = tfl.sequential();
+  dims.slice(1).forEach((d, i) => m.add(tfl.layers.dense({
+    units: d, inputShape: i === 0 ? [dims[0]] : undefined, activation: i < dims.length - 2 ? act : 'linear',
+    kernelInitializer: tfl.initializers.heNormal({ seed: seed * 100 + i }), biasInitializer: tfl.initializers.randomNormal({ stddev: 0.1, seed: seed * 100 + 50 + i }),
+  })));
+  if (weights) m.layers.forEach((l, i) => l.setWeights([tf.transpose(tf.tensor2d(weights[i])), tf.tensor1d(biases[i])]));
+  return m;
+}
+
+function smallCnn() {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', inputShape: [12, 12, 1], activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed: 7 }) }));
+  m.add(tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.heNormal({ seed: 8 }) }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.heNormal({ seed: 9 }) }));
+  return m;
+}
+
+async function twoMoonsMlp(epochs) {
+  const data = twoMoons({ count: 256, noise: 0.12, seed: 1 });
+  const m = denseModel([2, 64, 64, 64, 2], { seed: 3 });
+  if (epochs > 0) {
+    m.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
+    const x = tf.tensor2d(data.points, [data.count, 2]);
+    const y = tf.tensor1d(Array.from(data.labels), 'float32');
+    await m.fit(x, y, { epochs, batchSize: 64, verbose: 0 });
+    x.dispose(); y.dispose();
+  }
+  return m;
+}
+
+function fixtureModel(name) {
+  const n = fixture.networks.find((f) => f.name === name);
+  return { model: denseModel(n.dims, { weights: n.weights, biases: n.biases }), ref: n.lipsdpNeuron, refSeconds: n.solverSeconds };
+}
+
+export async function tightBoundRows({ lipsdpSeconds = 10 } = {}) {
+  const nets = [
+    { name: 'LipSDP example 2-10-30-20-2', ...fixtureModel('lipsdp-2-10-30-20-2') },
+    { name: 'two-moons MLP 2-64-64-64-2 (untrained)', model: await twoMoonsMlp(0) },
+    { name: 'two-moons MLP 2-64-64-64-2 (trained 100 epochs)', model: await twoMoonsMlp(100) },
+    { name: 'random ReLU 10-100-100-10', ...fixtureModel('relu-10-100-100-10') },
+    { name: 'random ReLU 20-300-1', ...fixtureModel('relu-20-300-1') },
+    { name: 'random ReLU 32-128-128-128-128-10', model: denseModel([32, 128, 128, 128, 128, 10], { seed: 4 }) },
+    { name: 'random ReLU 64-500-500-10', model: denseModel([64, 500, 500, 10], { seed: 5 }) },
+    { name: 'MNIST MLP 784-50-10 (random)', model: denseModel([784, 50, 10], { seed: 6 }) },
+    { name: 'MNIST MLP 784-256-256-10 (random)', model: denseModel([784, 256, 256, 10], { seed: 7 }) },
+    { name: 'small CNN 12x12x1 conv8/s2 conv16/s2 dense10', model: smallCnn() },
+  ];
+  const rows = [];
+  for (const net of nets) {
+    const row = { name: net.name, lipsdpReference: net.ref ?? null, lipsdpReferenceSeconds: net.refSeconds ?? null, bounds: {}, seconds: {} };
+    const put = (k, r) => { row.bounds[k] = r.value; row.seconds[k] = r.seconds; };
+    put('product', cpu(() => lipschitzBound(net.model).upperBound));
+    const chain = extractLayerChain(net.model);
+    if (!chain.ok) { row.note = chain.reason; rows.push(row); continue; }
+    const c = chain.chain;
+    put('combettesPesquet', cpu(() => combettesPesquetBound(c).upperBound));
+    put('eclipseFast', cpu(() => eclipseFast(c).upperBound));
+    const sdp = cpu(() => lipsdpNeuronBound(c, { seconds: lipsdpSeconds }));
+    put('lipsdp', { value: sdp.value.upperBound, seconds: sdp.seconds });
+    row.lipsdpIterations = sdp.value.iterations;
+    let starts = [];
+    if (c.inputDim === 2) {
+      const e = cpu(() => exactPlanarLipschitz(c, { maxRegions: 1e6 }));
+      if (e.value.ok) { put('exact', { value: e.value.upperBound, seconds: e.seconds }); row.regions = e.value.regions; starts = [e.value.argmax]; }
+      else row.note = `exact: ${e.value.reason}`;
+    }
+    const low = cpu(() => chainLowerBound(c, { starts, samples: 64, moves: c.inputDim > 100 ? 150 : 400 }));
+    row.lower = low.value.lowerBound;
+    row.seconds.lower = low.seconds;
+    net.model.dispose();
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function formatTightRows(rows) {
+  const f = (v, d = 3) => (v === undefined || v === null || !Number.isFinite(v) ? '-' : Number(v.toPrecision(d)).toString());
+  const keys = ['product', 'combettesPesquet', 'eclipseFast', 'lipsdp', 'exact'];
+  const lines = ['| network | lower bound | ' + keys.map((k) => `${k} bound/lower (CPU s)`).join(' | ') + ' | LipSDP-Neuron cvxopt /lower (s) |', `|---|---|${keys.map(() => '---|').join('')}---|`];
+  for (const r of rows) {
+    const cells = keys.map((k) => (r.bounds[k] === undefined ? '-' : `${f(r.bounds[k] / r.lower)} (${f(r.seconds[k], 2)})`));
+    lines.push(`| ${r.name}${r.note ? ` [${r.note}]` : ''} | ${f(r.lower, 5)} (${f(r.seconds.lower, 2)}) | ${cells.join(' | ')} | ${r.lipsdpReference ? `${f(r.lipsdpReference / r.lower)} (${f(r.lipsdpReferenceSeconds, 3)})` : '-'} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,122 @@
+import type { LayerChain } from './chainTypes.js';
+import { certifySdpBound, eclipseFastMultipliers, type SdpBound } from './eclipseFast.js';
+import { lipsdpObjective } from './lipsdpObjective.js';
+import { schurBarrier } from './schurBarrier.js';
+
+/** Options of `lipsdpNeuronBound`. */
+export interface LipsdpNeuronOptions {
+  /** Wall-clock budget in seconds for the optimization (the certificate is computed after it). Default 3. */
+  seconds?: number;
+  /** Maximum L-BFGS iterations over all barrier stages. Default 2000. */
+  maxIterations?: number;
+  /** End a barrier stage when an iteration improves its objective by less than this. Default 1e-9. */
+  tolerance?: number;
+}
+
+/**
+ * A LipSDP-Neuron-quality CERTIFIED bound without an SDP solver: minimizes the convex function
+ * rho(T) (`lipsdpObjective`, the smallest feasible rho for diagonal multipliers T, i.e. ECLipsE with
+ * per-neuron Lambda_k) over log T by L-BFGS with backtracking, starting from ECLipsE-Fast's
+ * multipliers. A step is accepted only when every Schur complement passes the float64 Cholesky
+ * check and rho decreases; the final multipliers are certified by `certifySdpBound`. Approaches
+ * LipSDP-Neuron's optimum (Fazlyab et al. 2019) from above; any iterate is a valid bound.
+ */
+export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOptions = {}): SdpBound & { iterations: number } {
+  const { seconds = 3, maxIterations = 2000, tolerance = 1e-9 } = options;
+  const start = performance.now();
+  const sizes = chain.linears.slice(0, -1).map((l) => l.rows);
+  const dim = sizes.reduce((a, b) => a + b, 0);
+  const split = (theta: Float64Array): Float64Array[] => {
+    const out: Float64Array[] = [];
+    let o = 0;
+    for (const s of sizes) { out.push(theta.subarray(o, o + s).map(Math.exp)); o += s; }
+    return out;
+  };
+  let mu = 0;
+  const evaluate = (theta: Float64Array): { f: number; g: Float64Array; rho: number } | null => {
+    const t = split(theta);
+    const r = lipsdpObjective(chain, t, true);
+    if (!Number.isFinite(r.rho) || !(r.rho > 0) || !r.gradient || !r.factors) return null;
+    const b = mu > 0 ? schurBarrier(chain, t, r.factors) : null;
+    const g = new Float64Array(dim);
+    let o = 0;
+    r.gradient.forEach((gk, k) => {
+      gk.forEach((v, i) => { g[o + i] = (v * t[k][i]) / r.rho - (b ? (mu / dim) * b.gradient[k][i] * t[k][i] : 0); });
+      o += gk.length;
+    });
+    return { f: Math.log(r.rho) - (b ? (mu / dim) * b.value : 0), g, rho: r.rho };
+  };
+  const fast = eclipseFastMultipliers(chain);
+  let theta = new Float64Array(dim);
+  { let o = 0; for (const tk of fast) { tk.forEach((v, i) => { theta[o + i] = Math.log(v); }); o += tk.length; } }
+  // Barrier path: minimize log rho - (mu / N) sum_k log det X_k for mu = 1e-1, 1e-2, ..., then mu = 0;
+  // the barrier keeps the iterates off the boundary, where plain descent stalls.
+  let iterations = 0;
+  let best = { theta: Float64Array.from(theta), rho: Infinity };
+  const stages = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 0];
+  const perStage = Math.max(5, Math.floor(maxIterations / stages.length));
+  for (const stageMu of stages) {
+    mu = stageMu;
+    let cur = evaluate(theta);
+    if (!cur) break;
+    const hist: { s: Float64Array; y: Float64Array; rho: number }[] = [];
+    for (let it = 0; it < perStage && (performance.now() - start) / 1000 < seconds; it++) {
+      iterations++;
+      const d = direction(cur.g, hist);
+      let slope = dot(d, cur.g);
+      if (!(slope < 0)) { hist.length = 0; d.set(cur.g.map((v) => -v)); slope = -dot(cur.g, cur.g); }
+      let step = hist.length === 0 ? Math.min(1, 0.5 / Math.sqrt(dot(cur.g, cur.g) + 1e-300)) : 1;
+      let next: { f: number; g: Float64Array; rho: number } | null = null;
+      let trial = theta;
+      for (let ls = 0; ls < 30; ls++) {
+        trial = theta.map((v, i) => v + step * d[i]);
+        next = evaluate(trial);
+        if (next && next.f <= cur.f + 1e-4 * step * slope) break;
+        next = null;
+        step *= 0.5;
+      }
+      if (!next) break;
+      const improvement = cur.f - next.f;
+      const s = trial.map((v, i) => v - theta[i]);
+      const y = next.g.map((v, i) => v - cur!.g[i]);
+      const sy = dot(s, y);
+      if (sy > 1e-16) { hist.push({ s, y, rho: 1 / sy }); if (hist.length > 12) hist.shift(); }
+      theta = trial;
+      cur = next;
+      if (cur.rho < best.rho) best = { theta: Float64Array.from(theta), rho: cur.rho };
+      if (improvement < tolerance) break;
+    }
+    if (cur.rho < best.rho) best = { theta: Float64Array.from(theta), rho: cur.rho };
+  }
+  theta = best.theta;
+  const t = split(theta);
+  const r = certifySdpBound(chain, t, `LipSDP-Neuron by L-BFGS on log multipliers (${iterations} iterations)`, fast);
+  return { ...r, iterations };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** L-BFGS two-loop recursion: -H g. */
+function direction(g: Float64Array, hist: { s: Float64Array; y: Float64Array; rho: number }[]): Float64Array {
+  const q = Float64Array.from(g);
+  const alphas: number[] = [];
+  for (let i = hist.length - 1; i >= 0; i--) {
+    const a = hist[i].rho * dot(hist[i].s, q);
+    alphas[i] = a;
+    for (let j = 0; j < q.length; j++) q[j] -= a * hist[i].y[j];
+  }
+  if (hist.length) {
+    const last = hist[hist.length - 1];
+    const gammaK = dot(last.s, last.y) / dot(last.y, last.y);
+    for (let j = 0; j < q.length; j++) q[j] *= gammaK;
+  }
+  for (let i = 0; i < hist.length; i++) {
+    const b = hist[i].rho * dot(hist[i].y, q);
+    for (let j = 0; j < q.length; j++) q[j] += hist[i].s[j] * (alphas[i] - b);
+  }
+  return q.map((v) => -v);
+}
