@@ -91,7 +91,8 @@ describe('lipkit playground page', () => {
     expect(modelJson.weightsManifest[0].paths).toEqual(['./lipkit-playground.weights.bin']);
     copyFileSync(downloads['lipkit-playground.json'], join(exported, 'model.json'));
     copyFileSync(downloads['lipkit-playground.weights.bin'], join(exported, 'lipkit-playground.weights.bin'));
-    const again = await certify(join(exported, 'model.json'), { lowerBound: false });
+    // the page shows the product bound (lipschitzBound's default); certify's default is --method auto
+    const again = await certify(join(exported, 'model.json'), { lowerBound: false, method: 'product' });
     expect(Number(again.upperBound.toPrecision(4))).toBe(upper);
 
     // Drop the saved example model: the per-layer table of `lipkit certify`.

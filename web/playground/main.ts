@@ -103,7 +103,7 @@ async function certifyFiles(files: File[]): Promise<void> {
   let model: tfl.LayersModel | null = null;
   try {
     model = await loadDropped(files);
-    const bound = lipschitzBound(model);
+    const bound = lipschitzBound(model, { method: 'auto' }); // as `lipkit certify` (its default --method auto)
     const shape = model.inputs.length === 1 ? model.inputs[0].shape.slice(1) : [null];
     let lower: number | null = null;
     if (shape.every((s) => typeof s === 'number')) {

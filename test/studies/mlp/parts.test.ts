@@ -54,12 +54,12 @@ describe('studies/mlp parts', () => {
       disposeModel(loaded);
       disposeModel(m);
     }
-    // without settling, the same projection model changes when loaded (the reason for the option)
+    // without settling too: the projection now iterates to convergence (issue 12), so re-applying it on load moves nothing
     const unsettled = buildMlp({ widths: [8, 8, 8], seed: 2, kernelConstraint: () => lipschitzProjection({ maxNorm: 1 }) });
     trainClassifier(unsettled, train, { epochs: 5 });
     const reloaded = await roundTrip(unsettled);
     const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(unsettled.predict(x) as tf.Tensor, reloaded.predict(x) as tf.Tensor))).dataSync()[0]);
-    expect(moved).toBeGreaterThan(1e-6);
+    expect(moved).toBeLessThan(1e-5);
     disposeModel(reloaded);
     disposeModel(unsettled);
     x.dispose();
