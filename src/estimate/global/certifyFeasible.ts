@@ -1,5 +1,5 @@
 import type { LayerChain } from './chainTypes.js';
-import { gamma, U64 } from './linalg64.js';
+import { gamma, U64 } from '../linalg64.js';
 import { blockSizes, schurFactor } from './schurRecursion.js';
 
 /** The verdict of `certifyFeasible`. */

@@ -1,7 +1,7 @@
 import { LipkitError } from '../../util/errors.js';
 import { mulberry32 } from '../../util/random.js';
 import type { LayerChain } from './chainTypes.js';
-import { topEigen } from './linalg64.js';
+import { topEigen } from '../linalg64.js';
 
 /** Options of `chainLowerBound`. */
 export interface ChainLowerBoundOptions {

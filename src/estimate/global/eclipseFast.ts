@@ -1,6 +1,6 @@
 import type { LayerChain } from './chainTypes.js';
 import { certifyFeasible } from './certifyFeasible.js';
-import { choleskyInPlace, rightSolveTransposed, rowGram, topEigen, transpose } from './linalg64.js';
+import { choleskyInPlace, rightSolveTransposed, rowGram, topEigen, transpose } from '../linalg64.js';
 import { lipsdpObjective } from './lipsdpObjective.js';
 import { blockSizes } from './schurRecursion.js';
 

@@ -1,5 +1,5 @@
 import type { LayerChain } from './chainTypes.js';
-import { gamma } from './linalg64.js';
+import { gamma } from '../linalg64.js';
 
 /** Options of `exactPlanarLipschitz`. */
 export interface ExactPlanarOptions {

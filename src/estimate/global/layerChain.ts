@@ -2,7 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { layerConfig, layerWeight, type Layer } from '../network/layerRules.js';
 import type { ChainActivation, ChainLinear, ChainResult } from './chainTypes.js';
 import { convMatrix } from './convMatrix.js';
-import { gamma } from './linalg64.js';
+import { gamma } from '../linalg64.js';
 import { activationSlopes, eluSlopes, leakyReluSlopes } from './slopeBounds.js';
 
 /** Largest dense matrix (entries) a convolution is expanded to. */

@@ -1,5 +1,5 @@
 import type { LayerChain } from './chainTypes.js';
-import { backSolveRow, matTVec, matVec, rightSolveTransposed, rowGram, topEigen } from './linalg64.js';
+import { backSolveRow, matTVec, matVec, rightSolveTransposed, rowGram, topEigen } from '../linalg64.js';
 import { schurFactor, type SchurFactors } from './schurRecursion.js';
 
 /** rho(T) and its gradient (see `lipsdpObjective`). */

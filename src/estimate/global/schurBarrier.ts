@@ -1,5 +1,5 @@
 import type { LayerChain } from './chainTypes.js';
-import { matMul, transpose } from './linalg64.js';
+import { matMul, transpose } from '../linalg64.js';
 import type { SchurFactors } from './schurRecursion.js';
 
 /**

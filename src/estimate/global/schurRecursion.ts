@@ -1,5 +1,5 @@
 import type { LayerChain } from './chainTypes.js';
-import { choleskyInPlace, rightSolveTransposed, rowGram, transpose } from './linalg64.js';
+import { choleskyInPlace, rightSolveTransposed, rowGram, transpose } from '../linalg64.js';
 
 /**
  * The block-tridiagonal matrix of LipSDP-Neuron (Fazlyab et al. 2019) for the chain

@@ -1,7 +1,8 @@
 import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
 import type { Box } from './intervalBounds.js';
 import type { LocalGraph } from './localGraph.js';
-import type { SparseAffine } from './sparseMatrix.js';
+import { gamma, type SparseAffine } from './sparseMatrix.js';
+import { matMul as matMul64 } from '../linalg64.js';
 
 /** A dense row-major float64 matrix. */
 interface Dense { data: Float64Array; rows: number; cols: number }
@@ -69,7 +70,7 @@ export function spectralExpansionBounds(graph: LocalGraph, boxes: Box[], top?: n
             if (c === top) continue;
             let sq = 0;
             for (let q = 0; q < G.cols; q++) sq += (G.data[top * G.cols + q] - G.data[c * G.cols + q]) ** 2;
-            P[c] += T[j] * (Math.sqrt(sq) * (1 + gammaOf(G.cols + 2)) + 2 * errF);
+            P[c] += T[j] * (Math.sqrt(sq) * (1 + gamma(G.cols + 2)) + 2 * errF);
           }
         }
       } else {
@@ -96,24 +97,19 @@ export function spectralExpansionBounds(graph: LocalGraph, boxes: Box[], top?: n
       let maxM = 0;
       for (const v of mk) maxM = Math.max(maxM, Math.abs(v));
       const wF = frobenius(next.data);
-      errF = wF * maxM * errF + gammaOf(next.cols) * wF * frobenius(scaled);
+      errF = wF * maxM * errF + gamma(next.cols) * wF * frobenius(scaled);
       G = matMul(next, { data: scaled, rows: G.rows, cols: G.cols });
     }
   }
   // Rounding of the sums in the dynamic program (m(m+1)/2 nonnegative terms).
-  const g = 1 + gammaOf(m * m + 4);
+  const g = 1 + gamma(m * m + 4);
   return { bound: T[m] * g, pairs: top === undefined ? undefined : P.map((v) => v * g) };
-}
-
-function gammaOf(n: number): number {
-  const nu = (n + 2) * 2 ** -53;
-  return (2 * nu) / (1 - nu);
 }
 
 function frobenius(a: Float64Array): number {
   let s = 0;
   for (const v of a) s += v * v;
-  return Math.sqrt(s) * (1 + gammaOf(a.length));
+  return Math.sqrt(s) * (1 + gamma(a.length));
 }
 
 function norm(a: Dense): number {
@@ -122,17 +118,7 @@ function norm(a: Dense): number {
 }
 
 function matMul(a: Dense, b: Dense): Dense {
-  const out = new Float64Array(a.rows * b.cols);
-  for (let i = 0; i < a.rows; i++) {
-    for (let k = 0; k < a.cols; k++) {
-      const aik = a.data[i * a.cols + k];
-      if (aik === 0) continue;
-      const bo = k * b.cols;
-      const oo = i * b.cols;
-      for (let j = 0; j < b.cols; j++) out[oo + j] += aik * b.data[bo + j];
-    }
-  }
-  return { data: out, rows: a.rows, cols: b.cols };
+  return { data: matMul64(a.data, a.rows, a.cols, b.data, b.cols), rows: a.rows, cols: b.cols };
 }
 
 function toDense(m: SparseAffine): Dense {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spectralNormUpperBound } from '../spectralNormUpperBound.js';
+import { matMul } from '../linalg64.js';
 import { convSpectralNorm, type ConvPadding } from '../conv/convSpectralNorm.js';
 import { convGeometryOf } from '../conv/convGeometry.js';
 import { convFastNorm } from '../conv/convFastNorm.js';
@@ -122,17 +123,7 @@ function convPieceNorm(piece: Extract<LinearPiece, { kind: 'conv' }>, convNorm: 
 }
 
 function matMul64(a: { data: Float64Array; rows: number; cols: number }, b: { data: Float64Array; rows: number; cols: number }): LinearPiece {
-  const out = new Float64Array(a.rows * b.cols);
-  for (let i = 0; i < a.rows; i++) {
-    for (let k = 0; k < a.cols; k++) {
-      const aik = a.data[i * a.cols + k];
-      if (aik === 0) continue;
-      const bo = k * b.cols;
-      const oo = i * b.cols;
-      for (let j = 0; j < b.cols; j++) out[oo + j] += aik * b.data[bo + j];
-    }
-  }
-  return { kind: 'matrix', data: out, rows: a.rows, cols: b.cols };
+  return { kind: 'matrix', data: matMul(a.data, a.rows, a.cols, b.data, b.cols), rows: a.rows, cols: b.cols };
 }
 
 /** Multiplies a row-major array of `shape` by `scale` along `axis`. */

@@ -4,10 +4,10 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { setBackend } from '../../../src/backend/setBackend.js';
 import { convSpectralNorm, type ConvPadding } from '../../../src/estimate/conv/convSpectralNorm.js';
-import { exactSingularValues } from '../../../src/estimate/exactSingularValues.js';
 import { convGeometry } from '../../../src/estimate/conv/convGeometry.js';
 import { convDenseMatrix, convDenseUpperBound, denseRouteApplies } from '../../../src/estimate/conv/convDenseOperator.js';
 import { LipkitError } from '../../../src/util/errors.js';
+import { denseConvNorm, rand } from './denseConvOracle.js';
 
 interface FixtureCase {
   name: string; kernelShape: number[]; kernel: number[]; inputShape: number[];
@@ -16,55 +16,9 @@ interface FixtureCase {
 }
 const fixture = JSON.parse(readFileSync(new URL('../../fixtures/conv_fixture.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32), rounded to float32. */
-function rand(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out.push(Math.fround((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1));
-  }
-  return out;
-}
-
-/**
- * Dense float64 oracle: the matrix of the convolution built tap by tap with explicit index
- * arithmetic (TensorFlow padding rules; dilation by index stride, not by zero insertion;
- * circular = periodic indices), then its exact top singular value by Jacobi SVD.
- */
+/** The dense float64 oracle of denseConvOracle.ts, with this file's positional arguments. */
 function denseOperatorNorm(kernel: number[], kshape: number[], inputShape: number[], strides: number[], dilation: number[], padding: ConvPadding): number {
-  const rank = kshape.length - 2;
-  const [kh, kw] = rank === 1 ? [1, kshape[0]] : [kshape[0], kshape[1]];
-  const [h, w] = rank === 1 ? [1, inputShape[0]] : [inputShape[0], inputShape[1]];
-  const [sh, sw] = rank === 1 ? [1, strides[0]] : strides;
-  const [dh, dw] = rank === 1 ? [1, dilation[0]] : dilation;
-  const cin = kshape[rank];
-  const cout = kshape[rank + 1];
-  const axis = (n: number, k: number, s: number, d: number): [number, number] => {
-    const keff = (k - 1) * d + 1;
-    if (padding === 'valid') return [Math.ceil((n - keff + 1) / s), 0];
-    const out = Math.ceil(n / s);
-    return [out, Math.floor(Math.max(0, (out - 1) * s + keff - n) / 2)];
-  };
-  const [oh, top] = axis(h, kh, sh, dh);
-  const [ow, left] = axis(w, kw, sw, dw);
-  const A: number[][] = [];
-  for (let r = 0; r < oh * ow * cout; r++) A.push(new Array<number>(h * w * cin).fill(0));
-  for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
-    let y = i * sh + a * dh - top;
-    let x = j * sw + b * dw - left;
-    if (padding === 'circular') {
-      y = ((y % h) + h) % h;
-      x = ((x % w) + w) % w;
-    } else if (y < 0 || y >= h || x < 0 || x >= w) continue;
-    for (let c = 0; c < cin; c++) for (let o = 0; o < cout; o++) {
-      A[(i * ow + j) * cout + o][(y * w + x) * cin + c] += kernel[((a * kw + b) * cin + c) * cout + o];
-    }
-  }
-  return exactSingularValues(A)[0];
+  return denseConvNorm({ kernel, kshape, inputShape, strides, dilation, padding });
 }
 
 function ratioSummary(ratios: number[]): string {

@@ -1,5 +1,6 @@
 /**
- * Small dense float64 kernels for the global certificates (row-major Float64Arrays).
+ * Small dense float64 kernels (row-major Float64Arrays), shared by the global and local
+ * certificates and the merging of linear pieces.
  * Written for contiguous inner loops: every inner product runs along rows.
  */
 
