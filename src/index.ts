@@ -190,3 +190,9 @@ export { exactPlanarLipschitz } from './estimate/global/exactPlanar.js';
 export type { ExactPlanarOptions, ExactPlanarResult } from './estimate/global/exactPlanar.js';
 export { chainLowerBound } from './estimate/global/chainLowerBound.js';
 export type { ChainLowerBoundOptions, ChainLowerBound } from './estimate/global/chainLowerBound.js';
+
+// GAN trainer: WGAN-GP and spectrally normalized critics (issue 15)
+export { GanTrainer, ganTrainer, type RealSource, type GanStepResult, type GanCallbacks, type GanTrainOptions, type GanHistory } from './optim/GanTrainer.js';
+export { GAN_LOSSES, criticLoss, generatorLoss, type GanLoss } from './optim/ganLosses.js';
+export { criticObjective, type CriticObjective } from './optim/criticObjective.js';
+export type { GanTrainerOptions, GanPenaltySettings, AdamSettings } from './optim/ganTrainerOptions.js';
