@@ -88,7 +88,7 @@ export function activationPatternSearch(chain: LayerChain, options: PatternSearc
   const evaluate = (x: Float64Array, vStart: Float64Array): { x: Float64Array; d: Pattern; sigma: number; u: Float64Array; v: Float64Array } => {
     realizations++;
     const d = preActivations(chain, x).pattern;
-    const top = topSingular(chain, d, vStart);
+    const top = topSingular(chain, d, vStart, 40, 1e-7);
     return { x, d, ...top };
   };
   const record = (r: { x: Float64Array; d: Pattern; sigma: number; v: Float64Array }): void => {

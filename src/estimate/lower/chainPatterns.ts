@@ -81,9 +81,11 @@ export function jacobianTransposeTimes(chain: LayerChain, d: Pattern, u: Float64
 
 /**
  * Top singular value and vectors of J_D by power iteration on J_D^T J_D from `start` (an ESTIMATE
- * from below, converged to relative change 1e-10 or `iterations`).
+ * from below, converged to relative change `tolerance` or `iterations`).
  */
-export function topSingular(chain: LayerChain, d: Pattern, start: Float64Array, iterations = 60): { sigma: number; u: Float64Array; v: Float64Array } {
+export function topSingular(
+  chain: LayerChain, d: Pattern, start: Float64Array, iterations = 60, tolerance = 1e-10,
+): { sigma: number; u: Float64Array; v: Float64Array } {
   let v = normalized(start);
   let sigma = 0;
   let u = new Float64Array(chain.linears[chain.linears.length - 1].rows);
@@ -95,7 +97,7 @@ export function topSingular(chain: LayerChain, d: Pattern, start: Float64Array, 
     const next = jacobianTransposeTimes(chain, d, u).value;
     const t = norm(next);
     v = next.map((e) => e / t);
-    const done = Math.abs(t - sigma) <= 1e-10 * t;
+    const done = Math.abs(t - sigma) <= tolerance * t;
     sigma = t;
     if (done) break;
   }

@@ -20,7 +20,8 @@ export interface RealizeOptions {
  * z(x) >= (h / 2) |a . v| and every other unit z(x) <= -(h / 2) |a . v|, where z = a . x + c is its
  * pre-activation on the target region (affine in x there). The system is solved by Polyak
  * subgradient steps on the weighted hinge loss sum w max(0, need - s z) (zero exactly when x is
- * feasible), starting from `start`. Returns the point with the smallest loss seen; the caller reads
+ * feasible), starting from `start`, until feasible, `iterations`, or 15 steps without 1 % progress.
+ * Returns the point with the smallest loss seen; the caller reads
  * the pattern x really has (an unrealizable target gives a point in some other region).
  */
 export function realizePattern(
@@ -34,6 +35,7 @@ export function realizePattern(
   let x = Float64Array.from(start);
   let best = { x, loss: Infinity };
   let it = 0;
+  let stalled = 0;
   for (; it < iterations; it++) {
     const nx = norm(x);
     const half = (PAIR_STEP / 2) * Math.max(nx, floor);
@@ -58,8 +60,11 @@ export function realizePattern(
       }
       c.push(ck);
     }
-    if (loss < best.loss) best = { x, loss };
-    if (loss === 0) break;
+    if (loss < best.loss) {
+      if (loss < 0.99 * best.loss) stalled = 0;
+      best = { x, loss };
+    }
+    if (loss === 0 || ++stalled > 15) break; // feasible, or no 1 % progress in 15 steps
     // Gradient of the loss: sum over layers of W_1^T D_1 ... W_k^T c_k, plus the radial term.
     let g = c[hidden - 1];
     for (let k = hidden - 1; k >= 1; k--) {
