@@ -191,6 +191,10 @@ export type { ExactPlanarOptions, ExactPlanarResult } from './estimate/global/ex
 export { chainLowerBound } from './estimate/global/chainLowerBound.js';
 export type { ChainLowerBoundOptions, ChainLowerBound } from './estimate/global/chainLowerBound.js';
 
+// Activation-pattern search lower bounds (issue 11)
+export { activationPatternSearch } from './estimate/lower/activationPatternSearch.js';
+export type { PatternSearchOptions, PatternSearchResult, PatternCandidate } from './estimate/lower/activationPatternSearch.js';
+
 // Uncertainty output heads: SNGP and DUQ (issue 15)
 export { RandomFeatureGP, randomFeatureGP } from './layers/RandomFeatureGP.js';
 export type { RandomFeatureGPConfig, GPPrediction } from './layers/RandomFeatureGP.js';
