@@ -36,6 +36,8 @@ export const EXPLORATORY_CLAIMS: readonly ClaimDefinition[] = [
   { claim: 'SNGP beats the gradient penalty with softmax output (distance-aware head over smooth features alone; AUROC)', treatment: 'SNGP', control: 'softmax + GP', metric: 'auroc', direction: 'greater' },
   { claim: 'DUQ beats the gradient penalty with softmax output (AUROC)', treatment: 'DUQ', control: 'softmax + GP', metric: 'auroc', direction: 'greater' },
   { claim: "SNGP's predictive variance alone separates OOD better than the softmax MLP's confidence (AUROC)", treatment: 'SNGP', control: 'softmax', metric: 'aurocVariance', controlMetric: 'auroc', direction: 'greater' },
+  { claim: 'SNGP (residual: the paper\'s distance-preserving ResFFN features) separates far OOD points better than the softmax MLP (AUROC)', treatment: 'SNGP (residual)', control: 'softmax', metric: 'auroc', direction: 'greater' },
+  { claim: 'SNGP (residual) beats SNGP on the plain MLP (AUROC): residual features preserve distances', treatment: 'SNGP (residual)', control: 'SNGP', metric: 'auroc', direction: 'greater' },
   { claim: 'SNGP costs test accuracy against the softmax MLP', treatment: 'SNGP', control: 'softmax', metric: 'accuracy', direction: 'less' },
   { claim: 'DUQ costs test accuracy against the softmax MLP', treatment: 'DUQ', control: 'softmax', metric: 'accuracy', direction: 'less' },
   { claim: 'The gradient penalty costs test accuracy against the softmax MLP', treatment: 'softmax + GP', control: 'softmax', metric: 'accuracy', direction: 'less' },

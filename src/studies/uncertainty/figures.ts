@@ -6,8 +6,9 @@ import type { UncertaintyRecord } from './record.js';
 
 /** The uncertainty surfaces: `decisionSurfaceSpec`'s panels with the cell value read as uncertainty u in [0, 1] (viridis). */
 function uncertaintySurfaceSpec(cells: (GridCell & { panel: string })[], points: { panel: string; x: number; y: number; label: number }[]): Record<string, unknown> {
-  const spec = decisionSurfaceSpec({ panels: [...UNCERTAINTY_ARMS], cells, points, columns: 2 });
+  const spec = decisionSurfaceSpec({ panels: [...UNCERTAINTY_ARMS], cells, points, columns: 3 });
   const layer = (spec.spec as { layer: { encoding: Record<string, unknown> }[] }).layer;
+  (layer[1].encoding.fill as Record<string, unknown>).title = 'training point';
   layer[0].encoding.color = { field: 'p', type: 'quantitative', title: 'uncertainty', scale: { scheme: 'viridis', domain: [0, 1] } };
   return spec;
 }

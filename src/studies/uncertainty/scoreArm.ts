@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { sngpPredict } from '../../layers/sngpPredict.js';
-import type { UncertaintyArm } from './spec.js';
+import { isGPArm, type UncertaintyArm } from './spec.js';
 
 /** An arm's predictions and uncertainty on a set of points. */
 export interface ArmScores {
@@ -28,7 +28,7 @@ export function scoreArm(arm: UncertaintyArm, model: tfl.LayersModel, points: Fl
   try {
     let out: tf.Tensor2D;
     let variance: Float64Array | null = null;
-    if (arm === 'SNGP') {
+    if (isGPArm(arm)) {
       const p = sngpPredict(model, x);
       variance = Float64Array.from(p.variance.dataSync());
       out = tf.tidy(() => tf.log(p.probabilities) as tf.Tensor2D); // log-probabilities: logits up to a constant

@@ -55,6 +55,8 @@ export const ARM_SETTINGS = {
   sngpLayerTarget: 1,
   sngpLengthScale: 1,
   sngpRidge: 1,
+  /** SNGP (residual), the SNGP paper's ResFFN as in its tutorial: spectral norm bound 0.9 per residual branch. */
+  residualTarget: 0.9,
   /** DUQ: the authors' two-moons example (embedding 10, sigma 0.3, gamma 0.99, lambda 1). */
   duqEmbedding: 10,
   duqLengthScale: 0.3,
@@ -63,5 +65,10 @@ export const ARM_SETTINGS = {
 } as const;
 
 /** The arms, in display order; 'softmax' is the control of every primary claim. */
-export const UNCERTAINTY_ARMS = ['softmax', 'softmax + GP', 'SNGP', 'DUQ'] as const;
+export const UNCERTAINTY_ARMS = ['softmax', 'softmax + GP', 'SNGP', 'DUQ', 'SNGP (residual)'] as const;
 export type UncertaintyArm = (typeof UNCERTAINTY_ARMS)[number];
+
+/** True for the arms with a random-feature GP head (their variance is recorded too). */
+export function isGPArm(arm: UncertaintyArm): boolean {
+  return arm === 'SNGP' || arm === 'SNGP (residual)';
+}
