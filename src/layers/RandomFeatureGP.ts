@@ -27,7 +27,7 @@ export interface RandomFeatureGPConfig extends LayerArgs {
   updateOnTraining?: boolean;
   /** Trainable output bias. Default true. */
   useBias?: boolean;
-  /** Seed of W, b and the output kernel's initializer. Default 0. */
+  /** Seed of the random features W and b. Default 0. (beta starts at 0, its prior mean.) */
   seed?: number;
 }
 
@@ -113,7 +113,9 @@ export class RandomFeatureGP extends tfl.layers.Layer {
     const s = this.seed * 7;
     this.w = this.addWeight('rff_kernel', [inDim, d], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 / this.lengthScale, seed: s + 1 }), undefined, false);
     this.b = this.addWeight('rff_bias', [d], 'float32', tfl.initializers.randomUniform({ minval: 0, maxval: 2 * Math.PI, seed: s + 2 }), undefined, false);
-    this.beta = this.addWeight('kernel', [d, this.units], 'float32', tfl.initializers.glorotUniform({ seed: s + 3 }));
+    // beta starts at its prior mean 0: gradient steps then keep it in the span of the training
+    // features, so the posterior-mean logits revert to 0 away from the data (a GP's behaviour).
+    this.beta = this.addWeight('kernel', [d, this.units], 'float32', tfl.initializers.zeros());
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros());
     this.precision = this.addWeight('precision', [d, d], 'float32', tfl.initializers.identity({ gain: this.ridge }), undefined, false);
     this.covariance = this.addWeight('covariance', [d, d], 'float32', tfl.initializers.identity({ gain: 1 / this.ridge }), undefined, false);

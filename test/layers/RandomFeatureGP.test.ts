@@ -78,6 +78,8 @@ describe.each(['cpu', 'wasm'] as const)('RandomFeatureGP on %s', (backend) => {
     const { model, gp } = headModel(3);
     const h = tf.randomNormal([30, 3], 0, 1, 'float32', 1);
     const q = tf.concat([tf.randomNormal([4, 3], 0, 1, 'float32', 2), tf.fill([2, 3], 6)]); // near and far queries
+    const k = gp.weights.findIndex((v) => v.originalName.endsWith('/kernel'));
+    gp.setWeights(gp.getWeights().map((w, i) => (i === k ? tf.randomNormal(w.shape, 0, 1, 'float32', 12) : w))); // beta starts at 0
     const [w, b, beta, bias] = ['rff_kernel', 'rff_bias', 'kernel', 'bias'].map((n) => weight(gp, n));
     const train = phi64(f64(h), 30, w, 3, b);
     const query = phi64(f64(q), 6, w, 3, b);
@@ -172,6 +174,8 @@ describe.each(['cpu', 'wasm'] as const)('RandomFeatureGP on %s', (backend) => {
 
   it('lipschitzBound certifies ||W|| sqrt(2/D) ||beta|| (exact SVDs) and is never below realized quotients', () => {
     const { model, gp } = headModel(3, { lengthScale: 0.5, numFeatures: 32 });
+    const k = gp.weights.findIndex((v) => v.originalName.endsWith('/kernel'));
+    gp.setWeights(gp.getWeights().map((w, i) => (i === k ? tf.randomNormal(w.shape, 0, 1, 'float32', 11) : w)));
     const byName = (n: string): tf.Tensor => gp.weights.find((v) => v.originalName.endsWith(`/${n}`))!.read();
     const exact = exactSigma(byName('rff_kernel')) * Math.sqrt(2 / 32) * exactSigma(byName('kernel'));
     const r = lipschitzBound(model);
