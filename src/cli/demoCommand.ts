@@ -49,6 +49,8 @@ const INTRO = [
     + 'Data continuity: state space models and Transformers with the Lipschitz Regularizer on their embedding, on inputs of high and of low continuity (the paper\'s Figure 1 task). '
     + 'Certify: the spectrally normalized two-moons model, saved to disk and bounded by `lipkit certify`.',
   'Each claim of the source talks and papers is marked held, contradicted or inconclusive, with the numbers behind it. Pre-registered primary claims are judged with paired seeds (95 % interval and Holm-adjusted p); the demo runs too few seeds for those to be decided: run the study with --quick or larger.',
+  'Further studies, not run by the demo:\n'
+    + '- `lipkit study uncertainty --quick`: softmax, gradient penalty at the data, SNGP and DUQ on two moons with far out-of-distribution points (AUROC of uncertainty, uncertainty surfaces; about a CPU minute).',
 ].join('\n\n');
 
 /**
