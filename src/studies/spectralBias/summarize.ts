@@ -1,7 +1,6 @@
 import type { StudyClaim, StudyTable } from '../study.js';
 import type { SpectralBiasRecord } from './trainArm.js';
-import { judgeClaim, judgeFamily, pairedEvidence } from '../stats/judgeClaim.js';
-import { verdictClaim } from '../stats/verdictClaim.js';
+import { judgeStudyClaims, type PendingClaim } from '../stats/judgeStudyClaims.js';
 import { validationArea } from './selectArm.js';
 
 /** Frequencies at or above this are "high" in the claim (the upper half of 5..50). */
@@ -112,8 +111,7 @@ export function finalHeldOutMse(record: SpectralBiasRecord): number | null {
 export function spectralBiasClaims(records: readonly SpectralBiasRecord[], baseline: string): StudyClaim[] {
   const arms = byArm(records.filter((r) => r.role !== 'selection'));
   const plain = (arms.get(baseline) ?? []).filter((r) => !r.diverged);
-  type Pending = { claim: string; evidence: string; diffs: number[]; direction: 'less' | 'greater'; primary: boolean };
-  const pending: Pending[] = [];
+  const pending: PendingClaim[] = [];
   if (plain.length > 0) {
     const freqs = plain[0].frequencies;
     const areas = freqs.map((_, k) => mean(plain.map((r) => errorArea(r, k) as number)));
@@ -156,18 +154,11 @@ export function spectralBiasClaims(records: readonly SpectralBiasRecord[], basel
     });
     pending.push({
       claim: `With ${arm} the fit on held-out points is faster (validation-MSE area lower than MSE alone)`,
-      evidence: `Effect = mean held-out MSE over training, regularized − plain, paired over ${val.length} seed(s). Exploratory: p not adjusted.`,
+      evidence: `Effect = mean held-out MSE over training, regularized − plain, paired over ${val.length} seed(s).`,
       diffs: val, direction: 'less', primary: false,
     });
   }
-  const primaries = pending.filter((x) => x.primary && x.diffs.length >= 2);
-  const verdicts = primaries.length === 0 ? [] : judgeFamily(primaries.map((x) => pairedEvidence(x.diffs, { direction: x.direction })));
-  return pending.map((x) => {
-    if (x.diffs.length < 2) return { claim: x.claim, held: null, evidence: `${x.evidence} Fewer than 2 seeds: no test.`, verdict: 'inconclusive', n: x.diffs.length, primary: x.primary };
-    const j = primaries.indexOf(x);
-    const v = j >= 0 ? verdicts[j] : judgeClaim(pairedEvidence(x.diffs, { direction: x.direction }));
-    return verdictClaim(x.claim, x.primary ? `${x.evidence} Holm over ${primaries.length} primary claim(s).` : x.evidence, v, x.primary);
-  });
+  return judgeStudyClaims(pending);
 }
 
 /** Tables: per frequency (steps to threshold, error area, final error per arm) and per arm. */
