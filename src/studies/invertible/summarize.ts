@@ -81,7 +81,7 @@ export function invertibleClaims(records: readonly InvertibleRecord[]): StudyCla
       claim: 'Lip(F) <= (1 + c)^K and Lip(F^-1) <= (1 / (1 - c))^K, with empirical lower bounds below the certified ones',
       held: lipOk,
       primary: false,
-      evidence: 'Checked per run (no statistics): ' + lipOk ? `every run: empirical lower <= certified <= theory for F and F^-1 (see the Lipschitz table)` : `violated for ${lipNotes.join(', ')}`,
+      evidence: `Checked per run (no statistics): ${lipOk ? 'every run: empirical lower <= certified <= theory for F and F^-1 (see the Lipschitz table)' : `violated for ${lipNotes.join(', ')}`}`,
     },
     primaryAccuracy,
   ];
