@@ -30,7 +30,8 @@ export interface LowerBoundOptions {
   /**
    * Activation-pattern search (issue 11, `activationPatternSearch`) before the gradient stages:
    * 'auto' (default) runs it when the model reads as a piecewise-linear chain (Dense / Conv /
-   * BatchNorm with ReLU or leaky ReLU, logits output, at most 5e6 parameters and 1e5 input entries)
+   * BatchNorm with ReLU or leaky ReLU, logits output, at most 5e6 parameters, 1e5 input entries and
+   * 4e6 dense-matrix entries over its Dense / Conv layers)
    * and says in `method` why not otherwise; true runs it and throws when the model is not such a
    * chain; false skips it. Its candidates count only as realized float32 quotients.
    */

@@ -9,6 +9,8 @@ import { realizedQuotients, type Quotients } from './realizedQuotients.js';
 export const PATTERN_MAX_PARAMS = 5e6;
 /** Nor are models with larger flat inputs (a dense conv matrix per layer would be too large). */
 export const PATTERN_MAX_INPUT = 1e5;
+/** Nor are models whose Dense / Conv layers as dense matrices have more entries in total (each search pass reads them all). */
+export const PATTERN_MAX_ENTRIES = 4e6;
 /** Pair step factors realized per candidate (times the search's step). */
 const STEP_FACTORS = [1, 0.6];
 
@@ -35,12 +37,16 @@ export interface PatternStage {
  */
 export function patternQuotients(
   model: tfl.LayersModel, f: ModelFunction, inputs: Float32Array,
-  options: { seconds: number; restarts: number; seed: number },
+  options: { seconds: number; restarts: number; seed: number; auto: boolean },
 ): PatternStage {
   const t0 = performance.now();
   const skip = (note: string): PatternStage => ({ ran: false, quotients: null, note, realizations: 0, seconds: (performance.now() - t0) / 1000 });
-  if (model.countParams() > PATTERN_MAX_PARAMS) return skip(`the model has more than ${PATTERN_MAX_PARAMS} parameters`);
-  if (f.d > PATTERN_MAX_INPUT) return skip(`the input has more than ${PATTERN_MAX_INPUT} entries`);
+  if (options.auto) {
+    if (model.countParams() > PATTERN_MAX_PARAMS) return skip(`the model has more than ${PATTERN_MAX_PARAMS} parameters (pass patternSearch: true to force it)`);
+    if (f.d > PATTERN_MAX_INPUT) return skip(`the input has more than ${PATTERN_MAX_INPUT} entries (pass patternSearch: true to force it)`);
+    const entries = denseEntries(model);
+    if (entries > PATTERN_MAX_ENTRIES) return skip(`its layers as dense matrices have about ${entries.toPrecision(3)} entries, more than ${PATTERN_MAX_ENTRIES} (pass patternSearch: true to force it)`);
+  }
   const r = extractLayerChain(model, { inputShape: f.shape });
   if (!r.ok) return skip(r.reason);
   const reason = patternChainReason(r.chain);
@@ -80,4 +86,19 @@ export function patternQuotients(
     realizations: search.realizations,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Entries of the model's Dense / Conv layers as dense matrices (conv: input size x output size), from layer shapes. */
+function denseEntries(model: tfl.LayersModel): number {
+  let total = 0;
+  const size = (s: unknown): number => (Array.isArray(s) && !Array.isArray(s[0]) ? (s as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) : 0);
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Dense' && !cls.startsWith('Conv')) continue;
+    try {
+      const input = layer.input;
+      total += size(Array.isArray(input) ? null : input.shape) * size(layer.outputShape);
+    } catch { /* a layer without a single known input: extraction will say why */ }
+  }
+  return total;
 }

@@ -77,7 +77,7 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   // 0. Activation-pattern search (piecewise-linear chains), out of the total budget.
   let pattern: PatternStage | null = null;
   if (patternSearch !== false) {
-    pattern = patternQuotients(model, f, x, { seconds: Math.min(patternSeconds, budgetSeconds), restarts: patternRestarts, seed });
+    pattern = patternQuotients(model, f, x, { seconds: Math.min(patternSeconds, budgetSeconds), restarts: patternRestarts, seed, auto: patternSearch === 'auto' });
     if (!pattern.ran && patternSearch === true) throw new LipkitError('options.patternSearch', `the model is not a piecewise-linear chain: ${pattern.note}`);
   }
   const clock = new BudgetClock(Math.max(budgetSeconds - (pattern?.seconds ?? 0), budgetSeconds / 10), onProgress);

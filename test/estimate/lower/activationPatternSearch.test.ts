@@ -134,6 +134,15 @@ describe('activation-pattern search (issue 11 lower bounds)', () => {
     expectError(() => lipschitzLowerBound(relu, x, { patternSeconds: 0 }), 'options.patternSeconds');
     expectError(() => lipschitzLowerBound(relu, x, { patternRestarts: 1.5 }), 'options.patternRestarts');
     expectError(() => activationPatternSearch(chainOf(tanh)), 'chain');
+    // 'auto' skips chains whose dense matrices would be large (a 28x28x32 'same' conv: 2e7 entries) and says so.
+    const cnn = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', inputShape: [28, 28, 1], activation: 'relu' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
+    const xc = tf.randomNormal([1, 28, 28, 1], 0, 1, 'float32', 1);
+    const rc = lipschitzLowerBound(cnn, xc, { steps: 0 });
+    expect(rc.method).toMatch(/no activation-pattern search \(its layers as dense matrices have about \d\.\d+e\+7 entries/);
+    expect(rc.work.patternRegions).toBe(0);
+    xc.dispose();
+    cnn.dispose();
     expectError(() => activationPatternSearch(chainOf(relu), { starts: [new Float64Array(2)] }), 'options.starts');
     x.dispose();
     tanh.dispose();
