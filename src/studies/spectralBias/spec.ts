@@ -126,7 +126,8 @@ export function checkSpectralBiasPlan(plan: unknown): SpectralBiasPlan {
  * differences), so a fast decay (eps >= 1e-2) switches it off within a few hundred steps.
  * - smoke: 3 x 32 network, 60 steps, lambda 1 / eps 1e-3, 2 seeds, in this thread (plumbing only);
  * - quick: 6 x 256, plain vs lambda 1 / eps 1e-2 (fixed: the cell the default preset's selection
- *   chose at seed 0 on 2026-12-05) on 8 paired seeds of 800 steps (12,800 steps, about 360 CPU s);
+ *   chose at seed 0 on 2026-12-05) on 8 paired seeds of 800 steps (12,800 steps; measured 334 CPU s,
+ *   169 s wall in 2 worker threads);
  * - default: the paper's grid (lambda 1..5 x eps 1e-5..1e-1, 25 cells) trained for 400 steps on
  *   2 selection seeds (a coarse stage: 20,000 steps), the cell with the lowest validation-MSE
  *   area then run against the plain MSE on 8 evaluation seeds for 2,000 steps (32,000 steps):
