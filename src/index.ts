@@ -190,3 +190,27 @@ export { exactPlanarLipschitz } from './estimate/global/exactPlanar.js';
 export type { ExactPlanarOptions, ExactPlanarResult } from './estimate/global/exactPlanar.js';
 export { chainLowerBound } from './estimate/global/chainLowerBound.js';
 export type { ChainLowerBoundOptions, ChainLowerBound } from './estimate/global/chainLowerBound.js';
+
+// Activation-pattern search lower bounds (issue 11)
+export { activationPatternSearch } from './estimate/lower/activationPatternSearch.js';
+export type { PatternSearchOptions, PatternSearchResult, PatternCandidate } from './estimate/lower/activationPatternSearch.js';
+
+// Uncertainty output heads: SNGP and DUQ (issue 15)
+export { RandomFeatureGP, randomFeatureGP } from './layers/RandomFeatureGP.js';
+export type { RandomFeatureGPConfig, GPPrediction } from './layers/RandomFeatureGP.js';
+export { SNGPCovarianceCallback, sngpCovarianceCallback } from './layers/sngpCovarianceCallback.js';
+export type { SNGPCovarianceCallbackOptions } from './layers/sngpCovarianceCallback.js';
+export { sngpPredict } from './layers/sngpPredict.js';
+export type { SNGPPrediction } from './layers/sngpPredict.js';
+export { DUQOutput, duqOutput } from './layers/DUQOutput.js';
+export type { DUQOutputConfig } from './layers/DUQOutput.js';
+export { duqLoss, duqGradientPenalty, duqUpdateCentroids, DUQCentroidCallback } from './layers/duqTraining.js';
+export type { DUQPenaltyOptions } from './layers/duqTraining.js';
+export { layerInputFeatures } from './layers/layerInputFeatures.js';
+export { invertSpd } from './layers/gpCovariance.js';
+
+// GAN trainer: WGAN-GP and spectrally normalized critics (issue 15)
+export { GanTrainer, ganTrainer, type RealSource, type GanStepResult, type GanCallbacks, type GanTrainOptions, type GanHistory } from './optim/GanTrainer.js';
+export { GAN_LOSSES, criticLoss, generatorLoss, type GanLoss } from './optim/ganLosses.js';
+export { criticObjective, type CriticObjective } from './optim/criticObjective.js';
+export type { GanTrainerOptions, GanPenaltySettings, AdamSettings } from './optim/ganTrainerOptions.js';

@@ -16,6 +16,10 @@ import { installDilatedConvGradients, uninstallDilatedConvGradients } from './di
 import { installWasmDepthwiseConvBackprop, uninstallWasmDepthwiseConvBackprop } from './wasmDepthwiseConvBackprop.js';
 import { installLayerCallFixes, uninstallLayerCallFixes } from './layerCallFixes.js';
 import { installMaxPoolGradGradient, uninstallMaxPoolGradGradient } from './maxPoolGradGradient.js';
+import { installAvgPoolGradients, uninstallAvgPoolGradients } from './avgPoolGradients.js';
+import { installResizeGradients, uninstallResizeGradients } from './resizeGradients.js';
+import { installWasmMaxPoolArgmax, uninstallWasmMaxPoolArgmax } from './wasmMaxPoolArgmax.js';
+import { installDepthwiseBackpropGradients, uninstallDepthwiseBackpropGradients } from './depthwiseBackpropGradients.js';
 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
@@ -33,7 +37,11 @@ import { installMaxPoolGradGradient, uninstallMaxPoolGradGradient } from './maxP
  * dilated convolutions (Conv2D, DepthwiseConv2dNative; dilated Conv2D layers run unfused), the wasm
  * DepthwiseConv2dNativeBackpropInput/Filter kernels, and BatchNormalization with center or scale false
  * computed with differentiable ops in inference (TF.js's gradient fails on the missing input), and the
- * gradient of MaxPoolGrad (second-order gradients through MaxPooling2D, e.g. a gradient penalty). Idempotent (each fix checks what is registered); called
+ * gradient of MaxPoolGrad (second-order gradients through MaxPooling2D, e.g. a gradient penalty), and exact first-
+ * and second-order gradients of average pooling (stock is wrong at 'same' borders) and of nearest/bilinear
+ * resizes (stock is wrong on cpu for batch > 1 and with halfPixelCenters), and the gradients of the depthwise
+ * backprop kernels (second-order gradients through AveragePooling, UpSampling2D, DepthwiseConv2D, SeparableConv2D),
+ * and wasm MaxPoolGrad/MaxPoolWithArgmax kernels that handle windows of negative values (stock starts at FLT_MIN). Idempotent (each fix checks what is registered); called
  * when lipkit is imported and by `setBackend`.
  */
 export function installBackendFixes(): void {
@@ -50,6 +58,10 @@ export function installBackendFixes(): void {
   installWasmDepthwiseConvBackprop();
   installLayerCallFixes();
   installMaxPoolGradGradient();
+  installWasmMaxPoolArgmax();
+  installAvgPoolGradients();
+  installResizeGradients();
+  installDepthwiseBackpropGradients();
 }
 
 /** Restores stock TF.js gradients and kernels (for comparisons and tests); `installBackendFixes` re-applies. */
@@ -67,4 +79,8 @@ export function uninstallBackendFixes(): void {
   uninstallWasmDepthwiseConvBackprop();
   uninstallLayerCallFixes();
   uninstallMaxPoolGradGradient();
+  uninstallWasmMaxPoolArgmax();
+  uninstallAvgPoolGradients();
+  uninstallResizeGradients();
+  uninstallDepthwiseBackpropGradients();
 }

@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { setBackend } from '../backend/setBackend.js';
 import type { BoundMethod, MethodBounds } from '../estimate/global/boundMethods.js';
 import { lipschitzBound } from '../estimate/network/lipschitzBound.js';
-import { lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
+import { DEFAULT_LOWER_BOUND_BUDGET_SECONDS, lipschitzLowerBound } from '../estimate/network/lipschitzLowerBound.js';
 import { LipkitError } from '../util/errors.js';
 import { compareWithLower, type SoundnessVerdict } from '../estimate/lower/compareWithLower.js';
 import { indexInputLayer } from '../estimate/lower/indexInputs.js';
@@ -55,8 +55,10 @@ export interface CertifyReport {
   /** Every global method's certified bound (issue 11) and the one that won. */
   bounds?: MethodBounds;
   method?: keyof MethodBounds;
-  /** Empirical lower bound (largest Jacobian norm / difference quotient found), or null when not computed. */
+  /** Empirical lower bound (largest realized difference quotient found), or null when not computed. */
   lowerBound: number | null;
+  /** upperBound / lowerBound (issue 11): how far the certificate can be from the true constant; null without a positive lower bound. */
+  gap?: number | null;
   certified: boolean;
   /**
    * Upper bound against the realized lower bound (null when no lower bound was computed or the upper bound is not a certificate):
@@ -112,6 +114,8 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
           }
           const result = asFlagError(() => lipschitzLowerBound(model, inputs, {
             steps, seed, ...(budgetSeconds === undefined ? {} : { budgetSeconds }),
+            // Activation-pattern search (issue 11): a quarter of the budget, at most 5 s, up to 64 restarts.
+            patternSeconds: Math.min(5, (budgetSeconds ?? DEFAULT_LOWER_BOUND_BUDGET_SECONDS) / 4), patternRestarts: 64,
             ...(onProgress ? { onProgress: (p) => onProgress({ ...p, stage: `lower bound: ${p.stage}` }) } : {}),
           }));
           lower = result.lowerBound;
@@ -139,6 +143,7 @@ export async function certify(modelJsonPath: string, options: CertifyOptions = {
       bounds: bound.bounds,
       method: bound.method,
       lowerBound: lower,
+      gap: lower !== null && lower > 0 ? bound.upperBound / lower : null,
       certified,
       soundness,
       seconds: (performance.now() - start) / 1000,

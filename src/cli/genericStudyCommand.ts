@@ -40,7 +40,7 @@ export function genericStudyCommand(study: StudyDefinition, io: CliIO): Command 
   return new Command(study.name)
     .description(study.description)
     .option('--smoke', 'seconds: a check that the pipeline runs')
-    .option('--quick', 'a quick look (under a minute for most studies)')
+    .option('--quick', 'the primary claims at small sizes (8 paired seeds in most studies; 1-5 minutes)')
     .option('--full', 'larger sizes and more seeds, for users with time')
     .option('--seed <n>', 'base seed', '0')
     .option('--out <dir>', `output directory (default lipkit-study-${study.name})`)

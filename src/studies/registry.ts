@@ -5,10 +5,11 @@ import { optimizerStudy } from './optimizer/optimizerStudy.js';
 import { spectralBiasStudy } from './spectralBias/spectralBiasStudy.js';
 import { enforcedLipschitzStudy } from './enforcedLipschitz/enforcedLipschitzStudy.js';
 import { invertibleStudy } from './invertible/invertibleStudy.js';
+import { uncertaintyStudy } from './uncertainty/uncertaintyStudy.js';
 
 /**
  * The smoothness studies of the source talks, each `lipkit study NAME` (the continuity study
  * has its own command with its plan flags): two-moons, data-scale, optimizer, spectral-bias,
- * enforced-lipschitz, invertible.
+ * enforced-lipschitz, invertible, uncertainty.
  */
-export const STUDIES: readonly StudyDefinition[] = [twoMoonsStudy, dataScaleStudy, optimizerStudy, spectralBiasStudy, enforcedLipschitzStudy, invertibleStudy];
+export const STUDIES: readonly StudyDefinition[] = [twoMoonsStudy, dataScaleStudy, optimizerStudy, spectralBiasStudy, enforcedLipschitzStudy, invertibleStudy, uncertaintyStudy];

@@ -5,7 +5,7 @@
  * and figures as Vega-Lite specifications with inline data (rendered to SVG by `src/report`).
  */
 
-/** Sizes: 'smoke' (seconds, for tests), 'quick' (the demo: well under a minute), 'default' (minutes), 'full' (users with time). */
+/** Sizes: 'smoke' (seconds, for tests), 'quick' (a few minutes; the primary claims at small sizes, 8 paired seeds in most studies), 'default' (minutes), 'full' (users with time). */
 export const STUDY_MODES = ['smoke', 'quick', 'default', 'full'] as const;
 export type StudyMode = (typeof STUDY_MODES)[number];
 

@@ -111,7 +111,10 @@ describe('runCli certify', () => {
     }
     model.dispose();
     expect(r.lowerBound!).toBeGreaterThanOrEqual(best * 0.99);
-    expect(r.lowerBound!).toBeLessThanOrEqual(r.upperBound);
+    // The activation-pattern search (issue 11) realizes the exact constant that the exact method certifies:
+    // the float32 quotient may exceed the exact-arithmetic bound by rounding (measured 1e-6), never by more.
+    expect(r.lowerBound!).toBeLessThanOrEqual(r.upperBound * (1 + 1e-5));
+    expect((r as Report & { soundness: string }).soundness).not.toBe('SOUNDNESS FAILURE');
   });
 
   it('table output on the conv example: per-layer rows, bounds and gap', async () => {

@@ -27,6 +27,19 @@ export interface LowerBoundOptions {
   chunkBytes?: number;
   /** Called after each unit of work. */
   onProgress?: (progress: LowerBoundProgress) => void;
+  /**
+   * Activation-pattern search (issue 11, `activationPatternSearch`) before the gradient stages:
+   * 'auto' (default) runs it when the model reads as a piecewise-linear chain (Dense / Conv /
+   * BatchNorm with ReLU or leaky ReLU, logits output, at most 5e6 parameters, 1e5 input entries and
+   * 4e6 dense-matrix entries over its Dense / Conv layers)
+   * and says in `method` why not otherwise; true runs it and throws when the model is not such a
+   * chain; false skips it. Its candidates count only as realized float32 quotients.
+   */
+  patternSearch?: 'auto' | boolean;
+  /** Wall-clock seconds of the pattern search, taken out of `budgetSeconds`. Default min(1, budgetSeconds / 4). */
+  patternSeconds?: number;
+  /** Restarts of the pattern search (stops earlier at `patternSeconds`). Default 16. */
+  patternRestarts?: number;
 }
 
 /** What the search did. */
@@ -41,6 +54,8 @@ export interface LowerBoundWork {
   rejectedPairs: number;
   /** Ascent steps done (per batch of candidates). */
   ascentSteps: number;
+  /** Linear regions evaluated by the activation-pattern search (0 when it did not run). */
+  patternRegions: number;
   seconds: number;
   /** True when the time budget stopped the search early. */
   stoppedByBudget: boolean;
@@ -48,7 +63,7 @@ export interface LowerBoundWork {
 
 /** The realized pair with the largest quotient. */
 export interface QuotientPair {
-  /** Index of the input the pair came from. */
+  /** Index of the input the pair came from; -1 for a pair of the activation-pattern search. */
   input: number;
   /** ||f(x) - f(y)|| / ||x - y||, both norms in float64 of the float32 values. */
   quotient: number;

@@ -7,6 +7,7 @@ import { SOFTMAX_LIPSCHITZ } from './activationLipschitz.js';
 import { averagePoolingNorm, maxPoolingLipschitz } from './poolingLipschitz.js';
 import { bilinearAxisNorm, installRealModelRules } from './realModelRules.js';
 import { depthwiseDilationApplied } from './depthwiseDilation.js';
+import { installUncertaintyRules } from './uncertaintyRules.js';
 
 /** The rules for the tfjs-layers classes lipkit certifies; installed once by `lipschitzBound`. */
 let installed = false;
@@ -15,6 +16,7 @@ export function installBuiltinRules(): void {
   if (installed) return;
   installed = true;
   installRealModelRules();
+  installUncertaintyRules(); // SNGP and DUQ heads (issue 15)
   const identity = (): LayerLipschitz => ({ kind: 'steps', steps: [] });
   for (const c of ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']) {
     registerLipschitzRule(c, identity); // identity at inference

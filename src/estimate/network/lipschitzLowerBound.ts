@@ -8,6 +8,7 @@ import { modelFunction } from '../lower/modelFunction.js';
 import { indexInputLayer } from '../lower/indexInputs.js';
 import { quotientAscent } from '../lower/quotientAscent.js';
 import { realizedQuotients, type Quotients } from '../lower/realizedQuotients.js';
+import { patternQuotients, type PatternStage } from '../lower/patternQuotients.js';
 import type { LowerBoundOptions, LowerBoundResult, QuotientPair } from '../lower/lowerBoundTypes.js';
 
 export type { LowerBoundOptions, LowerBoundProgress, LowerBoundResult, LowerBoundWork, QuotientPair } from '../lower/lowerBoundTypes.js';
@@ -29,6 +30,11 @@ const MIN_ITERATIONS = 5;
  * only choose where to look, never give the value: TF.js's max-pooling gradient at ties (e.g.
  * GlobalMaxPooling after UpSampling2D) is larger than the function's slope.
  *
+ * 0. For piecewise-linear chains (Dense / Conv / BatchNorm with ReLU or leaky ReLU, logits output),
+ *    an activation-pattern search (`activationPatternSearch`: coordinate ascent over the slopes of
+ *    W_m D ... D W_1, realized region by region) proposes pairs inside the linear regions with the
+ *    largest Jacobians it reaches; each pair is realized in the model's float32 forward pass
+ *    (`patternSeconds` of the budget; `patternSearch`).
  * 1. Directions at each input: for small outputs (<= 16) the TF.js Jacobian row by row and its top
  *    right singular vector; otherwise power iteration on J^T J with J v by a forward difference
  *    (each one a realized quotient) and J^T u by one VJP (`tf.grad` of <f(x), u>): no per-output
@@ -46,7 +52,9 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   const {
     steps = 20, stepSize = 0.5, candidates = 4, seed = 0, iterations = 20,
     budgetSeconds = DEFAULT_LOWER_BOUND_BUDGET_SECONDS, chunkBytes = 2 ** 28, onProgress,
+    patternSearch = 'auto', patternRestarts = 16,
   } = options;
+  const patternSeconds = options.patternSeconds ?? Math.min(1, budgetSeconds / 4);
   if (!(model instanceof tfl.LayersModel)) throw new LipkitError('model', 'must be a tf.LayersModel');
   checkNumber('options.steps', steps, { min: 0, max: 1e5, integer: true });
   checkNumber('options.stepSize', stepSize, { min: 0, exclusiveMin: true, max: 10 });
@@ -56,15 +64,24 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
   checkNumber('options.budgetSeconds', budgetSeconds, { min: 0, exclusiveMin: true, max: 1e7 });
   checkNumber('options.chunkBytes', chunkBytes, { min: 2 ** 20, max: 2 ** 40 });
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new LipkitError('options.onProgress', 'must be a function');
+  if (patternSearch !== 'auto' && typeof patternSearch !== 'boolean') throw new LipkitError('options.patternSearch', `must be 'auto', true or false, got ${String(patternSearch)}`);
+  checkNumber('options.patternSeconds', patternSeconds, { min: 0, exclusiveMin: true, max: 1e7 });
+  checkNumber('options.patternRestarts', patternRestarts, { min: 1, max: 1e6, integer: true });
   checkInputs(model, inputs);
 
-  const clock = new BudgetClock(budgetSeconds, onProgress);
   const shape = inputs.shape.slice(1);
   const f = modelFunction(model, shape, chunkBytes);
   const n = inputs.shape[0];
   const d = f.d;
   const x = inputs.dataSync() as Float32Array;
-  const work = { points: 0, iterations: 0, quotientEvaluations: 0, rejectedPairs: 0, ascentSteps: 0, seconds: 0, stoppedByBudget: false };
+  // 0. Activation-pattern search (piecewise-linear chains), out of the total budget.
+  let pattern: PatternStage | null = null;
+  if (patternSearch !== false) {
+    pattern = patternQuotients(model, f, x, { seconds: Math.min(patternSeconds, budgetSeconds), restarts: patternRestarts, seed, auto: patternSearch === 'auto' });
+    if (!pattern.ran && patternSearch === true) throw new LipkitError('options.patternSearch', `the model is not a piecewise-linear chain: ${pattern.note}`);
+  }
+  const clock = new BudgetClock(Math.max(budgetSeconds - (pattern?.seconds ?? 0), budgetSeconds / 10), onProgress);
+  const work = { points: 0, iterations: 0, quotientEvaluations: 0, rejectedPairs: 0, ascentSteps: 0, patternRegions: pattern?.realizations ?? 0, seconds: 0, stoppedByBudget: false };
   let best: QuotientPair | null = null;
   const perPoint = new Float64Array(n);
   const perPointRadius = new Float64Array(n);
@@ -79,6 +96,17 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
       }
     }
   };
+
+  if (pattern?.quotients) {
+    const q = pattern.quotients;
+    work.quotientEvaluations += q.quotient.length;
+    work.rejectedPairs += q.rejected;
+    for (let i = 0; i < q.quotient.length; i++) {
+      if (q.quotient[i] > (best?.quotient ?? 0)) {
+        best = { input: -1, quotient: q.quotient[i], distance: q.distance[i], relativeStep: q.relative[i], outputRatio: q.outputRatio[i] };
+      }
+    }
+  }
 
   // 1. Directions.
   const exact = usesExactJacobian(f);
@@ -162,12 +190,13 @@ export function lipschitzLowerBound(model: tfl.LayersModel, inputs: tf.Tensor, o
       onStep: (done) => clock.progress('ascent', done, steps),
     });
   }
-  work.seconds = clock.elapsed();
+  work.seconds = clock.elapsed() + (pattern?.seconds ?? 0);
   work.stoppedByBudget = clock.stopped;
   const found = best as QuotientPair | null;
   const method = `largest realized difference quotient over ${work.quotientEvaluations} pairs: `
     + `${exact ? 'exact TF.js Jacobian' : `${iterations} power iterations (JVP by forward difference, VJP)`} directions at ${reached} of ${n} inputs, `
     + `radii ${RADII.join(', ')} of ||x||, ${work.ascentSteps} ascent steps at ${Math.min(candidates, reached)} inputs`
+    + `${pattern === null ? '' : pattern.ran ? `; ${pattern.note}` : `; no activation-pattern search (${pattern.note})`}`
     + `${work.stoppedByBudget ? `; stopped by the ${budgetSeconds} s budget` : ''}`
     + `${gradientFailure !== null ? `; TF.js could not differentiate the model (${gradientFailure}): random directions, no ascent` : ''}`;
   return { lowerBound: found?.quotient ?? 0, jacobianNorms: norms, best: found, method, work };

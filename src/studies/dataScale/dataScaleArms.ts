@@ -7,9 +7,10 @@ import { TWO_MOONS_SIZES, type TwoMoonsSizes } from '../twoMoons/twoMoonsArms.js
 export type DataScaleSizes = TwoMoonsSizes;
 
 /**
- * Sizes per mode: those of the two-moons study. Measured on wasm, 2 shared cores (load 3-9):
- * smoke ~1 s, quick 7-26 s, default (3 seeds x 1000 steps) 98-169 s; full (10 seeds x 3000)
- * not run, ~15 min by extrapolation.
+ * Sizes per mode: those of the two-moons study (quick and default 8 paired seeds for the primary
+ * claims). Measured on wasm, 2 shared cores (load 3-9): smoke ~1 s, quick 7-26 s per seed,
+ * default 33-56 s per seed (1000 steps; 8 seeds about 4-8 min by extrapolation); full (10 seeds x
+ * 3000) not run.
  */
 export const DATA_SCALE_SIZES: Readonly<Record<StudyMode, DataScaleSizes>> = TWO_MOONS_SIZES;
 

@@ -39,9 +39,20 @@ export interface SpectralBiasPlan {
    * The paper's protocol for (lambda, eps): every arm of `grid` is trained on the selection seeds
    * (disjoint from `seeds`); the one with the lowest mean validation-MSE area (held-out points,
    * mean over the measured steps: fast AND good) is appended to `arms` and evaluated on `seeds`
-   * against the baseline. Absent: `arms` as given.
+   * against the baseline. `steps` (default `sizes.steps`, at least `sizes.evalEvery`): the
+   * selection runs' length (a coarser stage than the evaluation runs). Absent: `arms` as given.
    */
-  selection?: { seeds: number[]; grid: SpectralBiasArm[] };
+  selection?: { seeds: number[]; grid: SpectralBiasArm[]; steps?: number };
+}
+
+/** One training run handed to a worker: an arm at a seed and size, with its role. */
+export interface SpectralBiasJob {
+  arm: SpectralBiasArm;
+  seed: number;
+  sizes: SpectralBiasSizes;
+  threshold: number;
+  checkpointSteps: number[];
+  role: 'selection' | 'evaluation';
 }
 
 /** The paper's grid: lambda in {1, ..., 5} x eps in {1e-5, 1e-4, 1e-3, 1e-2, 1e-1}. */
@@ -103,21 +114,26 @@ export function checkSpectralBiasPlan(plan: unknown): SpectralBiasPlan {
   if (selSeeds.some((x) => seeds.includes(x))) throw new LipkitError('plan.selection.seeds', 'must be disjoint from plan.seeds (choose on some seeds, evaluate on others)');
   const grid = list('plan.selection.grid', sel.grid).map((a, i) => checkArm(`plan.selection.grid[${i}]`, a));
   if (grid.some((g) => g.lambda === 0)) throw new LipkitError('plan.selection.grid', 'holds regularized arms only (lambda > 0)');
-  return { sizes, arms, seeds, checkpointSteps, threshold, selection: { seeds: selSeeds, grid } };
+  const steps = checkNumber('plan.selection.steps', sel.steps ?? sizes.steps, { min: sizes.evalEvery, max: 1e7, integer: true });
+  return { sizes, arms, seeds, checkpointSteps, threshold, selection: { seeds: selSeeds, grid, steps } };
 }
 
 /**
- * The presets. One 6 x 256 step at N = 200 took about 30 ms on an idle core (wasm), 40-80 ms
- * on 2 shared cores; the study runs in one thread. The output regularizer only acts once the
+ * The presets. One step of the 6 x 256 network at N = 200 costs about 28 ms of CPU (wasm, one
+ * thread, measured with `process.cpuUsage` on 2026-12-05; TF.js's matMuls are about 75 % of it);
+ * runs go to 2 worker threads (one core each). The output regularizer only acts once the
  * prediction has some roughness (its gradient is proportional to the prediction's own
  * differences), so a fast decay (eps >= 1e-2) switches it off within a few hundred steps.
- * - smoke: 3 x 32 network, 60 steps, lambda 1 / eps 1e-3, 2 seeds (plumbing only);
- * - quick: 6 x 256, 300 steps, lambda 1 / eps 1e-3, 2 seeds (the demo; too few seeds for a verdict);
- * - default: the paper's grid (lambda 1..5 x eps 1e-5..1e-1, 25 arms) trained on 1 selection
- *   seed, the arm with the lowest validation-MSE area then run against the plain MSE on 8
- *   evaluation seeds: 42 runs of 600 steps (about 900 CPU seconds: ~15 minutes in one thread on
- *   an idle core; the paper plots 60,000 iterations, which does not fit);
- * - full: the same grid on 2 selection seeds, 12 evaluation seeds, 3000 steps (hours).
+ * - smoke: 3 x 32 network, 60 steps, lambda 1 / eps 1e-3, 2 seeds, in this thread (plumbing only);
+ * - quick: 6 x 256, plain vs lambda 1 / eps 1e-2 (fixed: the cell the default preset's selection
+ *   chose at seed 0 on 2026-12-05) on 8 paired seeds of 800 steps (12,800 steps; measured 334 CPU s,
+ *   169 s wall in 2 worker threads);
+ * - default: the paper's grid (lambda 1..5 x eps 1e-5..1e-1, 25 cells) trained for 400 steps on
+ *   2 selection seeds (a coarse stage: 20,000 steps), the cell with the lowest validation-MSE
+ *   area then run against the plain MSE on 8 evaluation seeds for 2,000 steps (32,000 steps):
+ *   measured 1,567 CPU s (2026-12-05; 31 min wall on the loaded shared machine, about 13 min on
+ *   a quiet 2-core one). The paper plots 60,000 steps.
+ * - full: the grid on 2 selection seeds for 2,000 steps, 12 evaluation seeds of 10,000 steps (hours).
  */
 export function spectralBiasPlan(mode: StudyMode, seed: number): SpectralBiasPlan {
   const seeds = (k: number, from = seed): number[] => Array.from({ length: k }, (_, i) => from + i);
@@ -130,16 +146,16 @@ export function spectralBiasPlan(mode: StudyMode, seed: number): SpectralBiasPla
       return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(2), checkpointSteps: [20, 60], threshold: 0.5 };
     }
     case 'quick': {
-      const sizes = { count: 200, width: 256, depth: 6, steps: 300, evalEvery: 20, learningRate: 1e-3 };
-      return { sizes, arms: [mse, lip(1, 1e-3)], seeds: seeds(2), checkpointSteps: [100, 300], threshold: 0.5 };
+      const sizes = { count: 200, width: 256, depth: 6, steps: 800, evalEvery: 25, learningRate: 1e-3 };
+      return { sizes, arms: [mse, lip(1, 1e-2)], seeds: seeds(8), checkpointSteps: [100, 400, 800], threshold: 0.5 };
     }
     case 'default': {
-      const sizes = { count: 200, width: 256, depth: 6, steps: 600, evalEvery: 25, learningRate: 1e-3 };
-      return { sizes, arms: [mse], seeds: seeds(8), checkpointSteps: [100, 300, 600], threshold: 0.5, selection: { seeds: [seed + 1000], grid: [...PAPER_GRID] } };
+      const sizes = { count: 200, width: 256, depth: 6, steps: 2000, evalEvery: 25, learningRate: 1e-3 };
+      return { sizes, arms: [mse], seeds: seeds(8), checkpointSteps: [200, 1000, 2000], threshold: 0.5, selection: { seeds: [seed + 1000, seed + 1001], grid: [...PAPER_GRID], steps: 400 } };
     }
     case 'full': {
-      const sizes = { count: 200, width: 256, depth: 6, steps: 3000, evalEvery: 50, learningRate: 1e-3 };
-      return { sizes, arms: [mse], seeds: seeds(12), checkpointSteps: [500, 1000, 3000], threshold: 0.5, selection: { seeds: [seed + 1000, seed + 1001], grid: [...PAPER_GRID] } };
+      const sizes = { count: 200, width: 256, depth: 6, steps: 10000, evalEvery: 100, learningRate: 1e-3 };
+      return { sizes, arms: [mse], seeds: seeds(12), checkpointSteps: [1000, 5000, 10000], threshold: 0.5, selection: { seeds: [seed + 1000, seed + 1001], grid: [...PAPER_GRID], steps: 2000 } };
     }
     default:
       throw new LipkitError('options.mode', `unknown mode ${String(mode)}`);

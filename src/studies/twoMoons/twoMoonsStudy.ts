@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../../util/errors.js';
+import { checkNumber } from '../../util/validate.js';
 import type { StudyDefinition, StudyOutput, StudyRunOptions } from '../study.js';
 import { moonsSplit } from '../mlp/classificationData.js';
 import { runArm } from '../mlp/runArm.js';
@@ -20,6 +21,8 @@ export interface TwoMoonsRunOptions extends StudyRunOptions {
    * registered tfjs-layers and lipkit classes only, so they load back with `tfl.loadLayersModel`.
    */
   onModel?: (arm: string, model: tfl.LayersModel, seed: number) => Promise<void> | void;
+  /** Number of seeds instead of the mode's (the demo shows one). Default: the mode's (8 in quick and default). */
+  seeds?: number;
 }
 
 /** Constraint applications after training (projection arm), so the saved model is the certified one. */
@@ -42,7 +45,7 @@ export async function runTwoMoons(options: TwoMoonsRunOptions = {}): Promise<Stu
   const { mode, seed, onProgress } = readRunOptions(options);
   const onModel = options.onModel;
   if (onModel !== undefined && typeof onModel !== 'function') throw new LipkitError('options.onModel', 'must be a function (arm, model, seed) => void');
-  const sizes = TWO_MOONS_SIZES[mode];
+  const sizes = { ...TWO_MOONS_SIZES[mode], seeds: checkNumber('options.seeds', options.seeds ?? TWO_MOONS_SIZES[mode].seeds, { min: 1, max: 1000, integer: true }) };
   const start = performance.now();
   const records: ArmRecord[] = [];
   const cells: (GridCell & { panel: string })[] = [];

@@ -12,6 +12,14 @@ export interface OracleCase {
  * periodic indices), and its exact top singular value (Jacobi SVD).
  */
 export function denseConvNorm(c: OracleCase): number {
+  return exactSingularValues(denseConvMatrix(c))[0];
+}
+
+/**
+ * The dense float64 matrix of the convolution (rows: output [oh, ow, cout] row-major; columns:
+ * input [h, w, cin] row-major), built tap by tap as described at `denseConvNorm`.
+ */
+export function denseConvMatrix(c: OracleCase): number[][] {
   const { kernel, kshape, inputShape, strides, dilation, padding } = c;
   const rank = kshape.length - 2;
   const [kh, kw] = rank === 1 ? [1, kshape[0]] : [kshape[0], kshape[1]];
@@ -41,7 +49,7 @@ export function denseConvNorm(c: OracleCase): number {
       A[(i * ow + j) * cout + o][(y * w + x) * cin + ci] += kernel[((a * kw + b) * cin + ci) * cout + o];
     }
   }
-  return exactSingularValues(A)[0];
+  return A;
 }
 
 /** Deterministic pseudo-random numbers in [-1, 1) (mulberry32), rounded to float32. */

@@ -23,7 +23,8 @@ describe('data-scale study, smoke mode', () => {
 
   it('returns a complete, well-formed output', async () => {
     await expectWellFormedOutput(out, 'data-scale', 'smoke', ['decision-surfaces', 'accuracy-margin', 'bounds']);
-    expect(out.claims).toHaveLength(3);
+    expect(out.claims).toHaveLength(4);
+    expect(out.claims.filter((c) => c.primary === true).length).toBe(2);
     expect(out.tables[0].rows).toHaveLength(DATA_SCALE_ARMS.length);
     expect(leaked).toBe(0);
     expect(progress.map((p) => p.done)).toEqual(DATA_SCALE_ARMS.map((_, i) => i + 1));

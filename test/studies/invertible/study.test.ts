@@ -45,6 +45,8 @@ describe('invertible study', () => {
     expect(out.claims[0].held).toBe(true);
     expect(out.claims[2].held).toBe(true);
     expect(out.claims[3].held).toBeNull(); // one seed
+    expect(out.claims.map((c) => c.primary)).toEqual([false, true, false, true]);
+    expect(out.claims[1]).toMatchObject({ verdict: 'inconclusive', n: 1 }); // one seed: no test
     for (const t of out.tables) for (const row of t.rows) expect(row.length).toBe(t.columns.length);
     expect(out.figures.map((f) => f.id)).toEqual(['reconstruction-error', 'error-vs-iterations', 'accuracy-vs-coefficient', 'lipschitz-bounds', 'warped-grid']);
     for (const f of out.figures) {

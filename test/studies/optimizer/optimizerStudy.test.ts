@@ -21,7 +21,8 @@ describe('optimizer study, smoke mode', () => {
 
   it('returns a complete, well-formed output', async () => {
     await expectWellFormedOutput(out, 'optimizer', 'smoke', ['bound-over-training', 'bound-vs-loss', 'final-bounds']);
-    expect(out.claims).toHaveLength(4);
+    expect(out.claims).toHaveLength(6);
+    expect(out.claims.filter((c) => c.primary === true).length).toBe(2);
     expect(leaked).toBe(0);
   });
 

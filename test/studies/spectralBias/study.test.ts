@@ -50,9 +50,9 @@ describe('spectral-bias study', () => {
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
     // Two seeds: the paper's claim cannot reach p <= 0.05 (smallest sign-flip p 0.5), and the study says so.
     for (const c of out.claims) expect([true, false, null]).toContain(c.held);
-    expect(out.claims.length).toBe(3);
+    expect(out.claims.length).toBe(4);
     expect(out.claims.every((c) => c.held === null)).toBe(true);
-    expect(out.claims.filter((c) => c.primary === true).length).toBe(1);
+    expect(out.claims.filter((c) => c.primary === true).length).toBe(3);
     expect(out.summary).toContain('narrower');
     for (const t of out.tables) for (const row of t.rows) expect(row.length).toBe(t.columns.length);
     expect(out.figures.map((f) => f.id)).toEqual(['error-per-frequency', 'error-heatmap', 'final-error', 'loss-curves', 'learned-function']);
@@ -87,11 +87,15 @@ describe('spectral-bias study', () => {
 
   it('chooses (lambda, eps) on validation over the grid on selection seeds, then evaluates it against MSE alone', async () => {
     const plan = { ...spectralBiasPlan('smoke', 0), arms: [{ name: 'MSE', lambda: 0, epsilon: 0 }], seeds: [0, 1], selection: { seeds: [50], grid: [{ name: 'a', lambda: 1, epsilon: 0.1 }, { name: 'b', lambda: 5, epsilon: 0 }] } };
-    const out = await runSpectralBias({ plan });
+    // In 2 worker threads (wasm); a selection stage of 40 steps against evaluation runs of 60.
+    const out = await runSpectralBias({ plan: { ...plan, selection: { ...plan.selection, steps: 40 } }, workers: 2 });
     const recs = out.records as unknown as SpectralBiasRecord[];
     const sel = recs.filter((r) => r.role === 'selection');
     expect(sel.map((r) => r.arm)).toEqual(['a', 'b']);
-    expect(sel.every((r) => r.seed === 50)).toBe(true);
+    expect(sel.every((r) => r.seed === 50 && r.sizes.steps === 40)).toBe(true);
+    // The workers compute what this thread computes (same backend, same seed).
+    expect(sel[1].errors).toEqual(trainArm(plan.selection.grid[1], 50, { ...plan.sizes, steps: 40 }).errors);
+    expect(recs.filter((r) => r.role === 'evaluation').every((r) => r.sizes.steps === plan.sizes.steps)).toBe(true);
     const winner = validationArea(sel[0])! <= validationArea(sel[1])! ? 'a' : 'b';
     const evalArms = [...new Set(recs.filter((r) => r.role !== 'selection').map((r) => r.arm))];
     expect(evalArms).toEqual(['MSE', winner]);
@@ -139,9 +143,14 @@ describe('spectral-bias study', () => {
         expect(p.selection?.grid.length).toBe(25); // the paper's grid
         expect(p.selection?.grid.map((a) => a.lambda)).toContain(5);
         expect(p.selection?.grid.map((a) => a.epsilon)).toContain(1e-5);
+        expect(p.selection?.steps).toBeLessThanOrEqual(p.sizes.steps); // a coarser selection stage
+      }
+      if (mode !== 'smoke') {
+        expect(p.seeds.length).toBeGreaterThanOrEqual(8); // primary claims need 8 paired seeds (Holm over 3)
       }
     }
     expectError(() => checkSpectralBiasPlan({ ...good, selection: { seeds: [0], grid: [good.arms[1]] } }), 'plan.selection.seeds');
     expectError(() => checkSpectralBiasPlan({ ...good, selection: { seeds: [9], grid: [good.arms[0]] } }), 'plan.selection.grid');
+    expectError(() => checkSpectralBiasPlan({ ...good, selection: { seeds: [9], grid: [good.arms[1]], steps: 5 } }), 'plan.selection.steps');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { censoredSteps, errorArea, formatMeanSd, meanSd, spearman, spectralBiasClaims, spectralBiasTables } from '../../../src/studies/spectralBias/summarize.js';
+import { censoredSteps, errorArea, finalHeldOutMse, formatMeanSd, meanSd, spearman, spectralBiasClaims, spectralBiasTables } from '../../../src/studies/spectralBias/summarize.js';
 import { settledIndex, type SpectralBiasRecord } from '../../../src/studies/spectralBias/trainArm.js';
 
 const FREQS = [5, 10, 15, 20, 25, 30, 35, 40, 45, 50];
@@ -43,27 +43,38 @@ describe('spectral-bias summary', () => {
     expect(spearman([1, 2, 3], [5, 5, 5])).toBe(0);
   });
 
-  it('claims: spectral bias (older rule, exploratory) and the regularizer claim by the paired verdict rule (primary)', () => {
-    const seeds = [0, 1, 2, 3, 4, 5];
+  it('claims: spectral bias, earlier high frequencies and final held-out MSE as primaries (Holm over 3), validation area exploratory', () => {
+    const seeds = [0, 1, 2, 3, 4, 5, 6, 7];
     const plain = seeds.map((s) => record('MSE', s, (k) => 10 + 4 * k + s));
     const faster = seeds.map((s) => record('Lip', s, (k) => (k >= 30 ? 10 + 2 * k + s : 10 + 4 * k + s), 1));
     const slower = seeds.map((s) => record('Lip', s, (k) => 10 + 6 * k + s, 1));
     const held = spectralBiasClaims([...plain, ...faster], 'MSE');
-    expect(held[0].held).toBe(true); // area rises with k in the plain arm
-    expect(held[0].primary).toBe(false);
-    expect(held[1]).toMatchObject({ verdict: 'held', held: true, primary: true, n: 6 });
-    expect(held[1].p).toBeCloseTo(2 / 64, 12); // all 6 paired differences negative: exact sign-flip
-    expect(held[1].pAdjusted).toBe(held[1].p); // one regularized arm: a family of one
-    expect(spectralBiasClaims([...plain, ...slower], 'MSE')[1].verdict).toBe('contradicted');
+    expect(held.map((c) => c.primary)).toEqual([true, true, true, false]);
+    // Spectral bias: high-frequency area minus low-frequency area > 0 on all 8 plain seeds.
+    expect(held[0]).toMatchObject({ verdict: 'held', held: true, n: 8 });
+    expect(held[1]).toMatchObject({ verdict: 'held', held: true, primary: true, n: 8 });
+    expect(held[1].p).toBeCloseTo(2 / 256, 12); // all 8 paired differences negative: exact sign-flip
+    expect(held[1].pAdjusted).toBeCloseTo(3 * 2 / 256, 12); // Holm over the 3 primaries (all p equal)
+    expect(held[2]).toMatchObject({ verdict: 'held', primary: true }); // final held-out MSE lower (validation falls faster)
+    expect(held[3].pAdjusted).toBe(held[3].p); // exploratory: unadjusted
+    const worse = spectralBiasClaims([...plain, ...slower], 'MSE');
+    expect(worse[1].verdict).toBe('contradicted');
+    expect(worse[2].verdict).toBe('contradicted');
     // One seed: inconclusive without statistics.
     const one = spectralBiasClaims([plain[0], faster[0]], 'MSE')[1];
     expect(one).toMatchObject({ verdict: 'inconclusive', held: null, n: 1 });
     expect(one.p).toBeUndefined();
-    // Three seeds: the smallest two-sided sign-flip p is 0.25: inconclusive however consistent.
-    expect(spectralBiasClaims([...plain.slice(0, 3), ...faster.slice(0, 3)], 'MSE')[1].verdict).toBe('inconclusive');
+    // Six seeds and three primaries: the smallest Holm-adjusted sign-flip p is 3 x 2/64 > 0.05: inconclusive however consistent.
+    expect(spectralBiasClaims([...plain.slice(0, 6), ...faster.slice(0, 6)], 'MSE')[1].verdict).toBe('inconclusive');
     // Selection runs are not evaluation runs.
     const sel = faster.map((r) => ({ ...r, arm: 'Grid', role: 'selection' as const }));
     expect(spectralBiasClaims([...plain, ...faster, ...sel], 'MSE').some((c) => c.claim.includes('Grid'))).toBe(false);
+  });
+
+  it('finalHeldOutMse averages the validation MSE over the last 10 % of the measured steps', () => {
+    const r = record('MSE', 0, () => 100); // validation 1 - s / 200 at s = 0, 10, ..., 100
+    expect(finalHeldOutMse(r)).toBeCloseTo(((1 - 90 / 200) + (1 - 100 / 200)) / 2, 12);
+    expect(finalHeldOutMse({ ...r, diverged: true })).toBeNull();
   });
 
   it('tables have one cell per column', () => {

@@ -46,6 +46,9 @@ describe('two-moons study, smoke mode', () => {
     await expectWellFormedOutput(out, 'two-moons', 'smoke', ['decision-surfaces', 'layer-lipschitz', 'bounds', 'lipschitz-vs-accuracy', 'loss-curves']);
     expect(out.seed).toBe(2);
     expect(out.claims).toHaveLength(5);
+    // Four pre-registered primaries under the paired verdict rule; one seed cannot decide them.
+    expect(out.claims.filter((c) => c.primary === true).length).toBe(4);
+    for (const c of out.claims.filter((c) => c.primary === true)) expect(c).toMatchObject({ verdict: 'inconclusive', n: 1, held: null });
     expect(out.tables.map((t) => t.rows.length)).toEqual([5, 5]);
   });
 
