@@ -72,7 +72,7 @@ export async function tightBoundRows({ lipsdpSeconds = 10 } = {}) {
   for (const net of nets) {
     const row = { name: net.name, lipsdpReference: net.ref ?? null, lipsdpReferenceSeconds: net.refSeconds ?? null, bounds: {}, seconds: {} };
     const put = (k, r) => { row.bounds[k] = r.value; row.seconds[k] = r.seconds; };
-    put('product', cpu(() => lipschitzBound(net.model).upperBound));
+    put('product', cpu(() => lipschitzBound(net.model, { method: 'product' }).upperBound));
     const chain = extractLayerChain(net.model);
     if (!chain.ok) { row.note = chain.reason; rows.push(row); continue; }
     const c = chain.chain;

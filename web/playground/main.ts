@@ -33,7 +33,7 @@ function knobUi(): void {
 
 function showBounds(): void {
   if (trainer === null) return;
-  const bound = lipschitzBound(trainer.model);
+  const bound = lipschitzBound(trainer.model, { method: 'product' }); // live, every redraw: the cheap product
   const probe = tf.tidy(() => tf.slice(trainer!.inputs, [0, 0], [Math.min(64, trainer!.inputs.shape[0]), 2]));
   let lower: number;
   try {
