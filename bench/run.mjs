@@ -6,11 +6,30 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
   tf, tfl, setBackend, spectralNorm, lipschitzBound, lipschitzLowerBound, fileIOHandler,
-  spectralNormalization, spectralNormalize, lipschitzProjection, spectralSoftCap, bjorckOrthonormalize, applyConstraints,
+  spectralNormalization, bjorckOrthonormalize, applyConstraints,
   gradientPenalty, gradientPenaltyWithOutput, SpectralPenalty, orthogonalityPenalty, muon,
 } from 'lipkit/node';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+// `--only constraints`: just the constraint/SpectralNormalization overheads (issue 12) beside PyTorch,
+// written to bench/results-constraints.json. `--models mlp,mnist` picks the training steps.
+const argv = process.argv.slice(2);
+const argOf = (flag) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
+const only = argOf('--only');
+if (only !== undefined && only !== 'constraints') {
+  console.error(`bench: --only must be 'constraints', got ${JSON.stringify(only)}`);
+  process.exit(2);
+}
+const constraintModels = argOf('--models')?.split(',');
+if (only === 'constraints') {
+  const { constraintRows, formatConstraintRows } = await import('./constraintsBench.mjs');
+  const res = await constraintRows(constraintModels ? { models: constraintModels } : {});
+  writeFileSync(`${here}results-constraints.json`, JSON.stringify({ date: new Date().toISOString(), ...res }, null, 2));
+  console.log('Spectral constraints and SpectralNormalization on a training step (issue 12):');
+  console.log(formatConstraintRows(res));
+  process.exit(0);
+}
 
 function medianMs(fn, { warmup = 5, reps = 15, trials = 3 } = {}) {
   // Smallest of `trials` medians, as bench/torch_bench.py does (garbage collection and the
@@ -90,7 +109,7 @@ async function certifyBench() {
   const shape = model.inputs[0].shape.slice(1);
   const x = tf.randomNormal([16, ...shape], 0, 1, 'float32', 5);
   const ms = medianMs(() => {
-    lipschitzBound(model);
+    lipschitzBound(model, { method: 'product' });
     lipschitzLowerBound(model, x);
   }, { warmup: 1, reps: 3, trials: 1 });
   x.dispose();
@@ -142,10 +161,7 @@ function overheadBench() {
   const sp = new SpectralPenalty({ lambda: 0.01 });
   const base = time(build());
   const rows = [
-    ['SpectralNormalization layers (1 power step)', time(build({ wrap: true })), 'spectralNorm'],
-    ['spectralNormalize constraint (applyConstraints)', time(build({ constraint: () => spectralNormalize() }), { constrain: true }), 'spectralNorm'],
-    ['lipschitzProjection constraint', time(build({ constraint: () => lipschitzProjection({ maxNorm: 1 }) }), { constrain: true }), null],
-    ['spectralSoftCap constraint', time(build({ constraint: () => spectralSoftCap({ cap: 1 }) }), { constrain: true }), null],
+    // the spectral constraints and SpectralNormalization: bench/constraintsBench.mjs (issue 12)
     ['bjorckOrthonormalize constraint', time(build({ constraint: () => bjorckOrthonormalize() }), { constrain: true }), null],
     ['gradientPenaltyWithOutput (data, D=1; one forward)', time(build(), { withOutput: true }), 'gradientPenalty'],
     ['gradientPenalty (data, D=1; separate forward)', time(build(), { penalty: (m) => gradientPenalty((z) => m.apply(z, { training: true }), x) }), 'gradientPenalty'],
@@ -194,13 +210,16 @@ const torchOverhead = torch ? {
 const overheadRows = overhead.rows.map(([name, ms, torchKey]) => ({
   name, ms, ratio: ms / overhead.base, torchRatio: torchOverhead && torchKey ? torchOverhead[torchKey] : null,
 }));
+// Spectral constraints and SpectralNormalization overheads beside PyTorch (issue 12; LIPKIT_BENCH_CONSTRAINTS=0 skips it).
+const constraintsBench = process.env.LIPKIT_BENCH_CONSTRAINTS === '0' ? null : await import('./constraintsBench.mjs');
+const constraints = constraintsBench ? await constraintsBench.constraintRows(constraintModels ? { models: constraintModels } : {}) : null;
 // lipkit certify on full-size Keras-application shapes (issue 10; minutes; LIPKIT_BENCH_ZOO=0 skips it).
 const zooBench = process.env.LIPKIT_BENCH_ZOO === '0' ? null : await import('./zooCertify.mjs');
 const zoo = zooBench ? await zooBench.zooCertifyRows() : null;
 // Tight global certificates per method and network (issue 11; LIPKIT_BENCH_TIGHT=0 skips it).
 const tightBench = process.env.LIPKIT_BENCH_TIGHT === '0' ? null : await import('./tightBounds.mjs');
 const tight = tightBench ? await tightBench.tightBoundRows() : null;
-writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch, zoo, tight }, null, 2));
+writeFileSync(`${here}results.json`, JSON.stringify({ date: new Date().toISOString(), rows, overhead: { baseMs: overhead.base, rows: overheadRows }, torch, constraints, zoo, tight }, null, 2));
 const fmt = (v, d = 1) => (v === null || v === undefined ? '-' : v.toFixed(d));
 console.log('| backend | work | lipkit ms | PyTorch ms | ratio |');
 console.log('|---|---|---|---|---|');
@@ -210,6 +229,11 @@ console.log(`Overhead on the wasm MLP step (plain step ${fmt(overhead.base)} ms)
 console.log('| method | lipkit ms | lipkit overhead | PyTorch overhead |');
 console.log('|---|---|---|---|');
 for (const r of overheadRows) console.log(`| ${r.name} | ${fmt(r.ms)} | ${fmt(r.ratio, 2)}x | ${r.torchRatio ? `${fmt(r.torchRatio, 2)}x` : '-'} |`);
+if (constraints) {
+  console.log('');
+  console.log('Spectral constraints and SpectralNormalization on a training step (issue 12):');
+  console.log(constraintsBench.formatConstraintRows(constraints));
+}
 if (zoo) {
   console.log('');
   console.log('lipkit certify on Keras-application shapes (seeded random weights; CPU seconds are the honest number on a shared machine):');

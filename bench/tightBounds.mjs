@@ -10,6 +10,32 @@ import {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const fixture = JSON.parse(readFileSync(`${here}../test/fixtures/lipsdp.json`, 'utf8'));
+// ~1,000 hidden units: CSDP reference (scripts/fixtures/lipsdp_large_fixture.py), weights regenerated below.
+const largeFixture = JSON.parse(readFileSync(`${here}../test/fixtures/lipsdp_large.json`, 'utf8'));
+
+/** mulberry32 and the fixture script's seeded MLP (same as test/estimate/global/seededWeights.ts). */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function largeFixtureModel(name) {
+  const n = largeFixture.networks.find((f) => f.name === name);
+  const weights = [];
+  const biases = [];
+  for (let k = 1; k < n.dims.length; k++) {
+    const g = mulberry32(n.seed * 1000 + k - 1);
+    const s = Math.sqrt(6 / n.dims[k - 1]);
+    weights.push(Array.from({ length: n.dims[k] }, () => Array.from({ length: n.dims[k - 1] }, () => Math.fround((2 * g() - 1) * s))));
+    biases.push(Array.from({ length: n.dims[k] }, () => Math.fround(0.1 * (2 * g() - 1))));
+  }
+  return { model: denseModel(n.dims, { weights, biases }), ref: n.lipsdpNeuron, refSeconds: n.solverCpuSeconds };
+}
 
 function cpu(fn) {
   const c0 = process.cpuUsage();
@@ -55,7 +81,8 @@ function fixtureModel(name) {
   return { model: denseModel(n.dims, { weights: n.weights, biases: n.biases }), ref: n.lipsdpNeuron, refSeconds: n.solverSeconds };
 }
 
-export async function tightBoundRows({ lipsdpSeconds = 10 } = {}) {
+/** `only`: a substring of the network names to run (all by default), e.g. `node -e "import('./bench/tightBounds.mjs').then(async (b) => console.log(b.formatTightRows(await b.tightBoundRows({ only: '1,000' }))))"`. */
+export async function tightBoundRows({ lipsdpSeconds = 10, only = '' } = {}) {
   const nets = [
     { name: 'LipSDP example 2-10-30-20-2', ...fixtureModel('lipsdp-2-10-30-20-2') },
     { name: 'two-moons MLP 2-64-64-64-2 (untrained)', model: await twoMoonsMlp(0) },
@@ -63,16 +90,17 @@ export async function tightBoundRows({ lipsdpSeconds = 10 } = {}) {
     { name: 'random ReLU 10-100-100-10', ...fixtureModel('relu-10-100-100-10') },
     { name: 'random ReLU 20-300-1', ...fixtureModel('relu-20-300-1') },
     { name: 'random ReLU 32-128-128-128-128-10', model: denseModel([32, 128, 128, 128, 128, 10], { seed: 4 }) },
-    { name: 'random ReLU 64-500-500-10', model: denseModel([64, 500, 500, 10], { seed: 5 }) },
+    { name: 'seeded ReLU 64-500-500-10 (1,000 hidden, CSDP reference)', ...largeFixtureModel('relu-64-500-500-10') },
     { name: 'MNIST MLP 784-50-10 (random)', model: denseModel([784, 50, 10], { seed: 6 }) },
     { name: 'MNIST MLP 784-256-256-10 (random)', model: denseModel([784, 256, 256, 10], { seed: 7 }) },
     { name: 'small CNN 12x12x1 conv8/s2 conv16/s2 dense10', model: smallCnn() },
   ];
   const rows = [];
   for (const net of nets) {
+    if (!net.name.includes(only)) { net.model.dispose(); continue; }
     const row = { name: net.name, lipsdpReference: net.ref ?? null, lipsdpReferenceSeconds: net.refSeconds ?? null, bounds: {}, seconds: {} };
     const put = (k, r) => { row.bounds[k] = r.value; row.seconds[k] = r.seconds; };
-    put('product', cpu(() => lipschitzBound(net.model).upperBound));
+    put('product', cpu(() => lipschitzBound(net.model, { method: 'product' }).upperBound));
     const chain = extractLayerChain(net.model);
     if (!chain.ok) { row.note = chain.reason; rows.push(row); continue; }
     const c = chain.chain;
@@ -105,10 +133,10 @@ export async function tightBoundRows({ lipsdpSeconds = 10 } = {}) {
 export function formatTightRows(rows) {
   const f = (v, d = 3) => (v === undefined || v === null || !Number.isFinite(v) ? '-' : Number(v.toPrecision(d)).toString());
   const keys = ['product', 'combettesPesquet', 'eclipseFast', 'lipsdp', 'exact'];
-  const lines = ['| network | lower bound | ' + keys.map((k) => `${k} bound/lower (CPU s)`).join(' | ') + ' | LipSDP-Neuron cvxopt /lower (s) |', `|---|---|${keys.map(() => '---|').join('')}---|`];
+  const lines = ['| network | lower bound | ' + keys.map((k) => `${k} bound/lower (CPU s)`).join(' | ') + ' | LipSDP-Neuron reference /lower (s) | lipsdp / reference |', `|---|---|${keys.map(() => '---|').join('')}---|---|`];
   for (const r of rows) {
     const cells = keys.map((k) => (r.bounds[k] === undefined ? '-' : `${f(r.bounds[k] / r.lower)} (${f(r.seconds[k], 2)})`));
-    lines.push(`| ${r.name}${r.note ? ` [${r.note}]` : ''} | ${f(r.lower, 5)} (${f(r.seconds.lower, 2)}) | ${cells.join(' | ')} | ${r.lipsdpReference ? `${f(r.lipsdpReference / r.lower)} (${f(r.lipsdpReferenceSeconds, 3)})` : '-'} |`);
+    lines.push(`| ${r.name}${r.note ? ` [${r.note}]` : ''} | ${f(r.lower, 5)} (${f(r.seconds.lower, 2)}) | ${cells.join(' | ')} | ${r.lipsdpReference ? `${f(r.lipsdpReference / r.lower)} (${f(r.lipsdpReferenceSeconds, 3)})` : '-'} | ${r.lipsdpReference && r.bounds.lipsdp ? f(r.bounds.lipsdp / r.lipsdpReference, 4) : '-'} |`);
   }
   return lines.join('\n');
 }

@@ -162,10 +162,165 @@ def zoo(spec_file):
     return {'fftMatrixNormSeconds': t_fft, 'powerIterationSeconds': t_pi, 'layers': len(spec)}
 
 
+# --- constraint overheads (issue 12; bench/constraintsBench.mjs is the lipkit side) ---------------
+CONSTRAINT_MODELS = {
+    # name: (dims, batch, activation, loss)
+    'mlp': ([2, 256, 256, 1], 512, 'tanh', 'mse'),
+    'mnist': ([784, 256, 256, 10], 128, 'relu', 'ce'),
+}
+HARD_CAP_STEPS = [(0.805032, 0.206361, -0.019763), (0.649867, 0.162935, -0.01115),
+                  (1.810259, -0.200265, 0.008251), (1.004384, -0.18349, 0.014413)]
+
+
+def soft_cap_alpha(kappa):
+    """alpha with s (1 - a s^2)(1 + a s^2 (1 - a s^2)^2) = 1 at s = kappa (bisection; lipkit's softCapAlpha)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(200):
+        t = (lo + hi) / 2
+        if 1 - 3 * t * t + 3 * t ** 3 - t ** 4 > 1 / kappa:
+            lo = t
+        else:
+            hi = t
+    return (lo + hi) / 2 / (kappa * kappa)
+
+
+def odd_poly(x, steps):
+    """The reference's odd matrix polynomial steps X (a I + b A + c A^2), Gram on the smaller side."""
+    wide = x.shape[0] > x.shape[1]
+    m = x.t() if wide else x
+    for a, b, c in steps:
+        g = m @ m.t()
+        bgx = g @ m
+        nxt = a * m + b * bgx
+        if c != 0:
+            nxt = nxt + c * (g @ bgx)
+        m = nxt
+    return m.t() if wide else m
+
+
+class PowerState:
+    """One warm-started power vector per weight (PyTorch's spectral_norm protocol, 1 step per call)."""
+
+    def __init__(self):
+        self.v = {}
+
+    def sigma(self, w, key, steps=1):
+        v = self.v.get(key)
+        if v is None:
+            v = torch.nn.functional.normalize(torch.randn(w.shape[1]), dim=0)
+            steps = 15
+        for _ in range(steps):
+            u = torch.nn.functional.normalize(w @ v, dim=0, eps=1e-12)
+            v = torch.nn.functional.normalize(w.t() @ u, dim=0, eps=1e-12)
+        self.v[key] = v
+        u = torch.nn.functional.normalize(w @ v, dim=0, eps=1e-12)
+        return float(u @ (w @ v)), u, v
+
+
+def hand_constraint(kind, cap=1.0):
+    """The constraint a PyTorch user writes by hand after opt.step() (no torch built-in): the papers'
+    algorithms with one warm-started power step where they need sigma (Gouk et al.'s projection,
+    Miyato et al.'s normalization as a hard constraint, Newhouse et al.'s reference hard cap, soft cap
+    and hammer with its 16 power steps). Acts on the [out, in] weight."""
+    state = PowerState()
+    alpha = soft_cap_alpha(1.1)
+
+    def apply(i, w):
+        if kind == 'normalize':
+            s, _, _ = state.sigma(w, i)
+            w.mul_(cap / s)
+        elif kind == 'projection':
+            s, _, _ = state.sigma(w, i)
+            if s > cap:
+                w.mul_(cap / s)
+        elif kind == 'hardCap':
+            x = w / cap
+            small = x.t() if x.shape[0] > x.shape[1] else x
+            g = small @ small.t()
+            bound = float((g @ g).norm()) ** 0.25
+            if bound > 3.6:
+                x = x * (3.6 / bound)
+            w.copy_(odd_poly(x, HARD_CAP_STEPS) * cap)
+        elif kind == 'softCap':
+            w.copy_(odd_poly(w / cap, [(1, -alpha, 0), (1, alpha, 0)]) * cap)
+        elif kind == 'hammer':
+            s, u, v = state.sigma(w, i, 16)
+            w.add_(torch.outer(u, v), alpha=cap - s)
+        else:
+            raise ValueError(kind)
+
+    return apply
+
+
+def constraint_step(model_name, variant):
+    """One Adam training step of the named model, plain or with a constraint/spectral_norm variant."""
+    dims, batch, act, loss_kind = CONSTRAINT_MODELS[model_name]
+    torch.manual_seed(1)
+    lins = [torch.nn.Linear(dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    if variant == 'spectralNorm':
+        lins = [torch.nn.utils.spectral_norm(l) for l in lins]
+    layers = []
+    for i, l in enumerate(lins):
+        layers.append(l)
+        if i < len(lins) - 1:
+            layers.append(torch.nn.Tanh() if act == 'tanh' else torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, dims[0])
+    y = torch.randn(batch, 1) if loss_kind == 'mse' else torch.randint(0, dims[-1], (batch,))
+    constrain = None if variant in ('plain', 'spectralNorm') else hand_constraint(variant)
+
+    def run():
+        opt.zero_grad()
+        out = model(x)
+        loss = ((out - y) ** 2).mean() if loss_kind == 'mse' else torch.nn.functional.cross_entropy(out, y)
+        loss.backward()
+        opt.step()
+        if constrain is not None:
+            with torch.no_grad():
+                for i, l in enumerate(lins):
+                    constrain(i, l.weight)
+
+    return run
+
+
+def cpu_ms(fn, warmup=5, steps=40, trials=2):
+    """CPU milliseconds per call (process time, all threads): the honest number on a shared machine.
+    Smallest of `trials` runs; also the smallest wall median."""
+    best_cpu, best_wall = float('inf'), float('inf')
+    for _ in range(trials):
+        for _ in range(warmup):
+            fn()
+        walls = []
+        c0 = time.process_time()
+        for _ in range(steps):
+            t = time.perf_counter()
+            fn()
+            walls.append((time.perf_counter() - t) * 1000)
+        best_cpu = min(best_cpu, (time.process_time() - c0) * 1000 / steps)
+        walls.sort()
+        best_wall = min(best_wall, walls[len(walls) // 2])
+    return {'cpuMs': best_cpu, 'wallMs': best_wall}
+
+
+def constraints(models):
+    """{model: {variant: {cpuMs, wallMs}}} for the plain step, spectral_norm and the hand-written constraints.
+    One thread: lipkit's wasm backend runs single-threaded in Node, and CPU time is then comparable."""
+    torch.set_num_threads(1)
+    out = {}
+    for m in models:
+        out[m] = {v: cpu_ms(constraint_step(m, v)) for v in
+                  ['plain', 'spectralNorm', 'normalize', 'projection', 'softCap', 'hardCap', 'hammer']}
+    return out
+
+
 if __name__ == '__main__':
     which = set(sys.argv[1:])
     if len(sys.argv) > 2 and sys.argv[1] == 'zoo':
         print(json.dumps(zoo(sys.argv[2])))
+        sys.exit(0)
+    if len(sys.argv) > 1 and sys.argv[1] == 'constraints':
+        print(json.dumps(constraints(sys.argv[2].split(',') if len(sys.argv) > 2 else list(CONSTRAINT_MODELS))))
         sys.exit(0)
     out = {}
     out['powerIteration1024'] = median_ms(power_iteration())

@@ -46,6 +46,7 @@ function familyShares(model) {
   const shares = new Map();
   let last = process.cpuUsage();
   lipschitzBound(model, {
+    method: 'product',
     onProgress: (p) => {
       const now = process.cpuUsage();
       const s = (now.user - last.user + now.system - last.system) / 1e6;

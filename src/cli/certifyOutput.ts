@@ -21,7 +21,8 @@ export function certifyOutput(report: CertifyReport, { command, seconds, mode = 
     }],
     tables: [
       { title: 'Per-layer constants', columns: ['layer', 'class', 'Lipschitz', 'method'], rows: report.layers.map((l) => [l.name, l.className, l.lipschitz, l.method]) },
-      { title: 'Whole model', columns: ['certified upper bound', 'empirical lower bound', 'certified', 'backend', 'seconds'], rows: [[report.upperBound, report.lowerBound, report.certified ? 'yes' : 'no', report.backend, Number(report.seconds.toFixed(2))]] },
+      { title: 'Whole model', columns: ['certified upper bound', 'winning method', 'empirical lower bound', 'certified', 'backend', 'seconds'], rows: [[report.upperBound, report.method ?? 'product', report.lowerBound, report.certified ? 'yes' : 'no', report.backend, Number(report.seconds.toFixed(2))]] },
+      ...(report.bounds ? [methodTable(report)] : []),
     ],
     figures: [{
       id: 'per-layer', title: 'Per-layer Lipschitz constants of the certified model',
@@ -38,4 +39,17 @@ export function certifyOutput(report: CertifyReport, { command, seconds, mode = 
     }],
     records: [report],
   };
+}
+
+/** Issue 11: each global method's certified bound, its ratio to the empirical lower bound, and which one won. */
+function methodTable(report: CertifyReport): { title: string; columns: string[]; rows: (string | number | null)[][] } {
+  const names: Record<string, string> = {
+    product: 'product of merged layer norms', combettesPesquet: 'Combettes & Pesquet', eclipseFast: 'ECLipsE-Fast',
+    lipsdp: 'LipSDP-Neuron (optimized multipliers)', exact: 'exact (2-D region enumeration)',
+  };
+  const lower = report.lowerBound !== null && report.lowerBound > 0 ? report.lowerBound : null;
+  const rows = Object.entries(report.bounds ?? {})
+    .filter((e): e is [string, number] => typeof e[1] === 'number')
+    .map(([k, v]) => [names[k] ?? k, Number.isFinite(v) ? v : 'not certified', lower !== null && Number.isFinite(v) ? Number((v / lower).toPrecision(4)) : null, k === report.method ? 'winner' : '']);
+  return { title: 'Global methods (each bound certified; the smallest is the model\'s bound)', columns: ['method', 'certified bound', 'bound / lower', ''], rows };
 }

@@ -57,7 +57,8 @@ const INTRO = [
     + 'Certify: the spectrally normalized two-moons model, saved to disk and bounded by `lipkit certify`.',
   'Each claim of the source talks and papers is marked held, contradicted or inconclusive, with the numbers behind it. Pre-registered primary claims are judged with paired seeds (95 % interval and Holm-adjusted p); the demo runs too few seeds for those to be decided: run the study with --quick or larger.',
   'Further studies, not run by the demo:\n'
-    + '- `lipkit study uncertainty --quick`: softmax, gradient penalty at the data, SNGP and DUQ on two moons with far out-of-distribution points (AUROC of uncertainty, uncertainty surfaces; about a CPU minute).',
+    + '- `lipkit study uncertainty --quick`: softmax, gradient penalty at the data, SNGP and DUQ on two moons with far out-of-distribution points (AUROC of uncertainty, uncertainty surfaces; about a CPU minute).\n'
+    + '- `lipkit study gan --quick`: a small GAN on 8 Gaussians on a ring with an unconstrained, gradient-penalty or spectrally normalized critic and Adam β1 0 / 0.5 / 0.9 (modes, sliced W2, certified critic bound, samples and critic contours; about 3 CPU minutes in two worker threads).',
 ].join('\n\n');
 
 /**

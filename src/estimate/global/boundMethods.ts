@@ -6,6 +6,7 @@ import { eclipseFast } from './eclipseFast.js';
 import { exactPlanarLipschitz } from './exactPlanar.js';
 import { extractLayerChain } from './layerChain.js';
 import { lipsdpNeuronBound } from './lipsdpNeuron.js';
+import { predictedSeconds } from './methodCost.js';
 
 /** The methods of `lipschitzBound`'s `method` option. */
 export const BOUND_METHODS = ['auto', 'product', 'combettes-pesquet', 'eclipse-fast', 'lipsdp', 'exact'] as const;
@@ -35,7 +36,10 @@ export interface TightBoundsResult {
  * Runs the tight global methods on a model's layer chain (see `extractLayerChain`):
  * 'combettes-pesquet', 'eclipse-fast', 'lipsdp' (`lipsdpNeuronBound`), 'exact' (2-D inputs,
  * piecewise-linear activations: `exactPlanarLipschitz`), or 'auto' = every method that fits in
- * `budget` seconds (exact only for 2-D inputs). `product` is the caller's plain certified bound.
+ * `budget` seconds (exact only for 2-D inputs): before each method its time is predicted from the
+ * chain's sizes (`predictedSeconds`) and a method that would overrun the remaining budget is skipped
+ * with a note; 'lipsdp' optimizes for what is left after the cheaper methods and keeps time for its
+ * final float64 certificate. `product` is the caller's plain certified bound.
  * Each number is a certified upper bound; the smallest wins. When the model is not such a chain
  * (pooling, branches, unsupported activations), the tight methods do not apply and the product
  * stays, with a note saying why.
@@ -64,18 +68,27 @@ export function tightBounds(
   };
   const want = (m: BoundMethod): boolean => method === m || method === 'auto';
   const single = chain.linears.length === 1;
-  if (want('combettes-pesquet')) run('combettesPesquet', () => combettesPesquetBound(chain).upperBound);
-  if (want('eclipse-fast') && !single) {
+  const predicted = predictedSeconds(chain);
+  /** In 'auto', whether a method predicted to take `s` seconds fits in what is left of the budget. */
+  const fits = (name: string, s: number): boolean => {
+    if (method !== 'auto' || elapsed() + s <= budget) return true;
+    notes.push(`${name} skipped: predicted ${s.toPrecision(2)} s, ${Math.max(0, budget - elapsed()).toPrecision(2)} s of the ${budget} s budget left`);
+    return false;
+  };
+  if (want('combettes-pesquet') && fits('combettes-pesquet', predicted.combettesPesquet)) run('combettesPesquet', () => combettesPesquetBound(chain).upperBound);
+  if (want('eclipse-fast') && !single && fits('eclipse-fast', predicted.eclipseFast)) {
     run('eclipseFast', () => {
       const r = eclipseFast(chain);
       notes.push(...r.notes);
       return r.upperBound;
     });
   }
-  if (want('lipsdp') && !single && (method === 'lipsdp' || elapsed() < budget * 0.8)) {
+  // lipsdp starts from ECLipsE-Fast's multipliers: worth it only with time for a few steps beyond them.
+  if (want('lipsdp') && !single && fits('lipsdp', predicted.eclipseFast + 2 * predicted.lipsdpCertificate)) {
     run('lipsdp', () => {
-      const r = lipsdpNeuronBound(chain, { seconds: Math.max(0.2, budget - elapsed()) });
-      notes.push(...r.notes, `lipsdp: ${r.iterations} L-BFGS iterations`);
+      const seconds = method === 'lipsdp' ? budget : Math.max(0.05, budget - elapsed() - predicted.lipsdpCertificate);
+      const r = lipsdpNeuronBound(chain, { seconds });
+      notes.push(...r.notes, `lipsdp: ${r.iterations} iterations`);
       return r.upperBound;
     });
   }

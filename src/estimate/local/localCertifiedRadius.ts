@@ -14,7 +14,7 @@ export interface LocalCertifiedRadiusOptions {
   steps?: number;
   /** Largest radius searched. Default 1e3. */
   maxRadius?: number;
-  /** Certified global bound of the model (default `lipschitzBound(model).upperBound`). */
+  /** Certified global bound of the model (default `lipschitzBound(model, { method: 'product' }).upperBound`; pass the tight `lipschitzBound(model).upperBound` for better global radii). */
   globalBound?: number;
   /** Also decide, at this radius, whether each input is certified (one local bound per input, no search). */
   atRadius?: number;

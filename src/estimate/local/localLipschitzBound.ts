@@ -17,7 +17,7 @@ export interface LocalLipschitzOptions {
   norm?: 'l2';
   /** Pre-activation bounds: 'linear' (CROWN-style linear bounds intersected with intervals, default) or 'interval' (faster, looser). */
   relaxation?: 'linear' | 'interval';
-  /** A certified global bound of the model to cap the local ones with; default `lipschitzBound(model).upperBound` (Infinity when that throws). */
+  /** A certified global bound of the model to cap the local ones with; default `lipschitzBound(model, { method: 'product' }).upperBound` (cheap; Infinity when that throws): pass `lipschitzBound(model).upperBound` for the tight cap. */
   globalBound?: number;
   /** A layer the local bounds cannot handle: 'throw' (default, a `LipkitError` naming it) or 'global' (report the global bound for every input, flagged in `methods` and `notes`). */
   onUnsupported?: 'throw' | 'global';
@@ -130,7 +130,7 @@ export function prepareLocal(model: tfl.LayersModel, x: tf.Tensor, globalBound: 
   let global = globalBound ?? NaN;
   if (globalBound === undefined) {
     try {
-      global = lipschitzBound(model).upperBound;
+      global = lipschitzBound(model, { method: 'product' }).upperBound;
     } catch (e) {
       global = Infinity;
       notes.push(`no global bound to cap with (${(e as Error).message})`);
@@ -208,7 +208,7 @@ export function localLipschitzBound(model: tfl.LayersModel, x: tf.Tensor, option
     prepared = prepareLocal(model, x, globalBound);
   } catch (e) {
     if (onUnsupported === 'throw' || !(e instanceof LipkitError) || e.argument !== 'model' || !/is not supported by the local bounds/.test(e.message)) throw e;
-    const global = globalBound ?? lipschitzBound(model).upperBound;
+    const global = globalBound ?? lipschitzBound(model, { method: 'product' }).upperBound;
     const n = x.shape[0];
     return {
       bounds: new Float64Array(n).fill(global), localBounds: new Float64Array(n).fill(Infinity), globalBound: global,

@@ -29,8 +29,10 @@ export interface LipschitzBoundOptions {
   /** Called after each layer's own norm is known: `done` of `total` layers (input layers excluded), `label` the layer's name. */
   onProgress?: (p: { stage: string; done: number; total: number; label: string }) => void;
   /**
-   * Global method (issue 11, see `tightBounds`): 'product' (default: the layer-norm product above),
-   * 'combettes-pesquet', 'eclipse-fast', 'lipsdp', 'exact' (2-D inputs), or 'auto' (all that fit in `budget`).
+   * Global method (issue 11, see `tightBounds`): 'auto' (default: the product plus every tight method
+   * predicted to fit in `budget`; the smallest certified bound wins and `method` says which),
+   * 'product' (the layer-norm product alone: cheap, use it inside training loops and per-step
+   * tracking), 'combettes-pesquet', 'eclipse-fast', 'lipsdp', or 'exact' (2-D inputs).
    */
   method?: BoundMethod;
   /** Seconds the tight methods may take (method 'auto' / 'lipsdp'). Default 3. */
@@ -76,6 +78,13 @@ type Shape = (number | null)[];
  * power-iteration estimate. Layers without a finite bound (softmax inside the network,
  * attention, LayerNormalization, embeddings, recurrent and unknown layers) throw a
  * `LipkitError` naming the layer, unless `skipUnsupported` is set.
+ *
+ * By default (`method: 'auto'`) the tight global methods of issue 11 run after the product on
+ * feed-forward chains (Dense / Conv / BatchNorm with slope-restricted activations): Combettes &
+ * Pesquet, ECLipsE-Fast and LipSDP-Neuron (optimized multipliers certified in float64), and the
+ * exact constant for 2-D inputs, each only when predicted to fit in `budget` seconds (3 by
+ * default). All are CERTIFIED; `upperBound` is the smallest, `bounds` lists each and `method`
+ * names the winner. Calls in loops (every step or epoch) should pass `method: 'product'`.
  */
 export function lipschitzBound(model: tfl.LayersModel, options: LipschitzBoundOptions = {}): LipschitzBoundResult {
   installBuiltinRules();
@@ -90,7 +99,7 @@ export function lipschitzBound(model: tfl.LayersModel, options: LipschitzBoundOp
   // The same graph without merging, reusing the cached per-layer norms.
   const unmergedBound = merge ? evaluate(model, { ...options, onProgress: undefined }, false, caches).upperBound : result.upperBound;
   // Tight global methods (issue 11): only on a certified product, as their chain has no skipped layers.
-  const { method = 'product', budget = 3 } = options;
+  const { method = 'auto', budget = 3 } = options;
   if (!(BOUND_METHODS as readonly string[]).includes(method)) throw new LipkitError('options.method', `must be one of ${BOUND_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
   if (typeof budget !== 'number' || !(budget > 0) || !Number.isFinite(budget)) throw new LipkitError('options.budget', `must be a positive number of seconds, got ${JSON.stringify(budget)}`);
   const tight = tightBounds(model, result.upperBound, { method: result.certified ? method : 'product', budget, inputShape: options.inputShape });
@@ -143,7 +152,7 @@ function evaluate(
     let r = ruleCache.get(key);
     if (r) return r;
     if (layer instanceof tfl.LayersModel) {
-      const inner = lipschitzBound(layer, { inputShape: noNulls(ins[0]?.slice(1)), skipUnsupported, merge, convNorm: options.convNorm });
+      const inner = lipschitzBound(layer, { inputShape: noNulls(ins[0]?.slice(1)), skipUnsupported, merge, convNorm: options.convNorm, method: 'product' });
       if (!inner.certified) certified = false;
       r = { kind: 'steps', steps: [{ kind: 'constant', lipschitz: inner.upperBound, method: `nested model (${round(inner.upperBound)})` }] };
     } else {

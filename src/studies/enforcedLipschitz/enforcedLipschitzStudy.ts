@@ -59,7 +59,7 @@ export async function runEnforcedLipschitz(options: StudyRunOptions & { preset?:
     seed,
     seconds,
     summary: summaryText(preset, records, configs, seconds),
-    claims: evaluateClaims(configs),
+    claims: evaluateClaims(records),
     tables: [tradeoffTable(configs), layerTable(configs)],
     figures: [tradeoffFigure(records), robustnessFigure(records, configs), layerNormsFigure(records)],
     records,

@@ -102,7 +102,7 @@ export function runInvertible(coeff: number, seed: number, sizes: InvertibleSize
     const { q, results } = measureInverse(models.blocks, test.x, iterationCounts);
     const K = sizes.blocks;
     const lipschitz: FlowLipschitz = {
-      forwardCertified: lipschitzBound(models.flow).upperBound,
+      forwardCertified: lipschitzBound(models.flow, { method: 'product' }).upperBound,
       forwardProduct: q.reduce((p, v) => p * (1 + v), 1),
       forwardTheory: (1 + coeff) ** K,
       forwardLower: lipschitzLowerBound(models.flow, test.x, { seed }).lowerBound,

@@ -46,7 +46,7 @@ export function measureSmoothness(
   { maxProbes = 512, ascentSteps = 20, tightMethod, tightBudget = 3 }: { maxProbes?: number; ascentSteps?: number; tightMethod?: BoundMethod; tightBudget?: number } = {},
 ): Smoothness {
   const set = checkClassificationSet('probes', probes);
-  const bound = lipschitzBound(model);
+  const bound = lipschitzBound(model, { method: 'product' });
   const tight = tightMethod === undefined ? undefined : lipschitzBound(model, { method: tightMethod, budget: tightBudget });
   const n = Math.min(set.count, maxProbes);
   const x = tf.tensor2d(set.points.subarray(0, n * set.dim), [n, set.dim]);

@@ -56,7 +56,7 @@ export interface OptimizerRecord {
 
 function checkpoint(model: tfl.LayersModel, train: ClassificationSet, step: number): Checkpoint {
   let upper: number | null = null;
-  try { upper = finiteOrNull(lipschitzBound(model).upperBound); } catch { upper = null; } // non-finite weights after divergence
+  try { upper = finiteOrNull(lipschitzBound(model, { method: 'product' }).upperBound); } catch { upper = null; } // non-finite weights after divergence
   const m = evaluateClassifier(model, train);
   return { step, upperBound: upper, trainCrossEntropy: finiteOrNull(m.crossEntropy), trainAccuracy: finiteOrNull(m.accuracy) };
 }

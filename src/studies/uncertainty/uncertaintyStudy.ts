@@ -115,7 +115,7 @@ export async function runUncertaintyStudy(options: StudyRunOptions = {}): Promis
         const g = scoreArm(arm, model, plot.grid.centres);
         plot.grid.cells.forEach((c, i) => plot.cells.push({ ...c, p: g.u[i], panel: arm }));
       }
-      const bound = lipschitzBound(model);
+      const bound = lipschitzBound(model, { method: 'product' });
       await tf.nextFrame();
       return {
         ...base,

@@ -106,6 +106,19 @@ describe('extractLayerChain', () => {
     expectLipkitError(() => lipschitzBound(m, { method: 'nope' as 'auto' }), 'options.method');
     expectLipkitError(() => lipschitzBound(m, { budget: -1 }), 'options.budget');
   });
+
+  it("defaults to 'auto' and skips, with a note, the methods predicted not to fit in the budget", () => {
+    const m = mlp([10, 120, 120, 10], 'relu', 41);
+    const def = lipschitzBound(m);
+    expect(def.bounds.eclipseFast).toBeDefined();
+    expect(def.upperBound).toBeLessThan(def.bounds.product);
+    const tiny = lipschitzBound(m, { budget: 1e-6 });
+    expect(tiny.method).toBe('product');
+    expect(tiny.bounds.eclipseFast).toBeUndefined();
+    expect(tiny.bounds.lipsdp).toBeUndefined();
+    expect(tiny.notes.join(' ')).toMatch(/eclipse-fast skipped: predicted/);
+    expect(lipschitzBound(m, { method: 'product' }).bounds).toEqual({ product: def.bounds.product });
+  });
 });
 
 describe('tight global bounds', () => {

@@ -34,7 +34,7 @@ describe('localCertifiedRadius', () => {
       const res = localCertifiedRadius(model, xt, { atRadius: 0.05 });
       expect(tf.memory().numTensors).toBe(before);
       const logits = tf.tidy(() => model.predict(xt) as tf.Tensor2D);
-      const globalR = certifiedRadius(logits, lipschitzBound(model).upperBound);
+      const globalR = certifiedRadius(logits, lipschitzBound(model, { method: 'product' }).upperBound);
       logits.dispose();
       let improved = 0;
       xs.forEach((x, i) => {

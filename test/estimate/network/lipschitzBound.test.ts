@@ -94,11 +94,17 @@ describe.each(['cpu', 'wasm'] as const)('lipschitzBound on %s', (backend) => {
       tfl.layers.dense({ units: 4, inputShape: [3], activation: 'sigmoid', kernelInitializer: tfl.initializers.glorotNormal({ seed: 11 }) }),
       tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotNormal({ seed: 12 }) }),
     ] });
-    const r = lipschitzBound(model);
+    const r = lipschitzBound(model, { method: 'product' });
     const w1 = exactSingularValues(model.layers[0].getWeights()[0].arraySync() as number[][])[0];
     const w2 = exactSingularValues(model.layers[1].getWeights()[0].arraySync() as number[][])[0];
     expect(r.upperBound).toBeGreaterThanOrEqual(w1 * 0.25 * w2 * 0.5 * (1 - 1e-6));
     expect(r.upperBound).toBeLessThanOrEqual(w1 * 0.25 * w2 * 0.5 * SLACK * SLACK);
+    // The default ('auto') adds the tight methods: never above the product, and it says which won.
+    const auto = lipschitzBound(model);
+    expect(auto.bounds.product).toBe(r.upperBound);
+    expect(auto.upperBound).toBeLessThanOrEqual(r.upperBound);
+    expect(auto.bounds[auto.method]).toBe(auto.upperBound);
+    expect(auto.method).not.toBe('product');
     model.dispose();
   });
 

@@ -32,7 +32,7 @@ describe('two-moons study, smoke mode', () => {
         const x = tf.tensor2d([[0.5, 0.25], [-0.5, 1]]);
         const loaded = await roundTrip(model);
         const sum = (m: tfl.LayersModel): number => tf.tidy(() => tf.sum(tf.abs(m.predict(x) as tf.Tensor)).dataSync()[0]);
-        hooked.push({ arm, seed, outputs: sum(model), bound: lipschitzBound(model).upperBound, loadedOutputs: sum(loaded), loadedBound: lipschitzBound(loaded).upperBound });
+        hooked.push({ arm, seed, outputs: sum(model), bound: lipschitzBound(model, { method: 'product' }).upperBound, loadedOutputs: sum(loaded), loadedBound: lipschitzBound(loaded, { method: 'product' }).upperBound });
         disposeModel(loaded);
         x.dispose();
         hookTensors += tf.memory().numTensors - start;
