@@ -215,15 +215,18 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
     const f = (a: Float64Array, shape: number[]): tf.Tensor => tf.tensor(Float32Array.from(a), shape);
     const t = { logDt: f(p.logDt, [2]), logAReal: f(p.logAReal, [2, 3]), aImag: f(p.aImag, [2, 3]), cReal: f(p.cReal, [2, 3]), cImag: f(p.cImag, [2, 3]) };
     const before = tf.memory().numTensors;
-    const k = s4dKernel(t, 30);
-    expect(k.shape).toEqual([2, 30]);
-    // kernel = response of the scan to a unit impulse (D = 0)
-    const impulse = new Float64Array(30 * 2);
-    impulse[0] = 1; impulse[1] = 1;
-    const y = scan({ ...p, D: [0, 0] }, impulse, 1, 30, 2, 3);
-    const got = k.dataSync();
-    for (let h = 0; h < 2; h++) for (let l = 0; l < 30; l++) expect(Math.abs(got[h * 30 + l] - y[l * 2 + h])).toBeLessThan(1e-5);
-    k.dispose();
+    // lengths that are and are not perfect squares (the kernel splits l = q c + r, c = ceil(sqrt(L)))
+    for (const L of [1, 2, 30, 37, 200]) {
+      const k = s4dKernel(t, L);
+      expect(k.shape).toEqual([2, L]);
+      // kernel = response of the scan to a unit impulse (D = 0)
+      const impulse = new Float64Array(L * 2);
+      impulse[0] = 1; impulse[1] = 1;
+      const y = scan({ ...p, D: [0, 0] }, impulse, 1, L, 2, 3);
+      const got = k.dataSync();
+      for (let h = 0; h < 2; h++) for (let l = 0; l < L; l++) expect(Math.abs(got[h * L + l] - y[l * 2 + h])).toBeLessThan(1e-5);
+      k.dispose();
+    }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(t));
   });

@@ -39,22 +39,38 @@ export const CONTROL_LAMBDAS: Record<string, number[]> = { 'SSM+Emb+LipWrongSign
 export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist', 'mnist-c', 'weather-24', 'weather-48', 'weather-168'];
 
 /**
- * Sizes of the presets. Figure 1 presets follow Appendix A.1: sequences of length 200, a conv
- * embedding of kernel 5, one S4D or Transformer layer of width 64 (quick: width 32, length 100).
- * Runs per seed: 2 baselines x 2 tasks + |lambdas| x 2 regularized arms + 2 controls.
- * Measured CPU seconds are in docs/results/continuity-quick.md (the machine is shared: wall
- * time is longer under load).
+ * Sizes of the presets, from learning curves measured on the wasm backend (issue 13;
+ * scripts/studies/continuity_curves.mts, seed 0, length 200, width 64, batch 4, Adam 3e-3):
+ * validation MSE of S4+Emb on fig1-high 0.080 / 0.046 / 0.030 / 0.025 after 32 / 96 / 192 / 320
+ * steps (still falling slowly), on fig1-low 0.093 / 0.077 / 0.068 / 0.036 (a second drop after
+ * ~220 steps); the Transformer plateaus at about 0.079 (high) and 0.074 (low) after ~100 steps,
+ * also at learning rate 1e-3. CPU per step about 0.10 s for either model at batch 4 (S4D
+ * kernel via c = ceil(sqrt(L)) powers: it was 0.15 s at batch 2 before). Batch 4 because a
+ * step's cost grows with the batch while 4 x 200 points per step are plenty for a pointwise map.
+ * Figure 1 presets follow Appendix A.1 (length 200, conv embedding kernel 5, one S4D or
+ * Transformer layer of width 64; quick: width 32, length 100). quick and default run the
+ * primary claims only (`controls: false`: the wrong-sign controls are exploratory and cost 20 %
+ * more), lambda in {1, 4} chosen on validation. Runs per seed: 4 baselines + 2 x |lambda > 0|
+ * regularized (+ 2 controls in full). Measured CPU seconds are in the header of
+ * docs/results/continuity-default.md and continuity-quick.md.
  */
-export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[] }> = {
-  smoke: { sizes: { train: 8, validation: 4, test: 4, length: 32, minLength: 6, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 3e-3, kernelSize: 5 }, seeds: 2, lambdas: [0, 1] },
-  quick: { sizes: { train: 64, validation: 16, test: 32, length: 100, minLength: 12, width: 32, depth: 1, stateSize: 32, heads: 2, batchSize: 8, epochs: 8, learningRate: 3e-3, kernelSize: 5 }, seeds: 8, lambdas: [0, 1, 4] },
-  default: { sizes: { train: 64, validation: 16, test: 32, length: 200, minLength: 16, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 8, epochs: 10, learningRate: 3e-3, kernelSize: 5 }, seeds: 10, lambdas: [0, 1, 4] },
-  full: { sizes: { train: 256, validation: 64, test: 128, length: 200, minLength: 64, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 16, epochs: 30, learningRate: 2e-3, kernelSize: 5 }, seeds: 16, lambdas: [0, 1, 2, 3, 4, 5] },
+export const PRESET_SIZES: Record<StudyPreset, { sizes: RunSizes; seeds: number; lambdas: number[]; controls: boolean }> = {
+  smoke: { sizes: { train: 8, validation: 4, test: 4, length: 32, minLength: 6, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 3e-3, kernelSize: 5 }, seeds: 2, lambdas: [0, 1], controls: true },
+  quick: { sizes: { train: 64, validation: 16, test: 32, length: 100, minLength: 12, width: 32, depth: 1, stateSize: 32, heads: 2, batchSize: 4, epochs: 12, learningRate: 3e-3, kernelSize: 5 }, seeds: 8, lambdas: [0, 1, 4], controls: false },
+  default: { sizes: { train: 64, validation: 16, test: 32, length: 200, minLength: 16, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 4, epochs: 16, learningRate: 3e-3, kernelSize: 5 }, seeds: 8, lambdas: [0, 1, 4], controls: false },
+  full: { sizes: { train: 256, validation: 64, test: 128, length: 200, minLength: 64, width: 64, depth: 1, stateSize: 64, heads: 4, batchSize: 8, epochs: 20, learningRate: 3e-3, kernelSize: 5 }, seeds: 16, lambdas: [0, 1, 2, 3, 4, 5], controls: true },
 };
+
+/** `PRIMARY_DESIGN`, without the wrong-sign control arms unless `controls`. */
+function primaryDesign(controls: boolean): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [task, arms] of Object.entries(PRIMARY_DESIGN)) out[task] = controls ? [...arms] : arms.filter((a) => !a.endsWith('WrongSign'));
+  return out;
+}
 
 /**
  * The plan of a preset, with optional overrides (validated). Without `tasks` / `arms` overrides
- * it is the primary design (`PRIMARY_DESIGN`, controls at lambda 2; `full` adds
+ * it is the primary design (`PRIMARY_DESIGN`; the wrong-sign controls at lambda 2 only where the preset has `controls`; `full` adds
  * `EXPLORATORY_TASKS` with every arm); with them, every given arm runs on every given task.
  */
 export function presetPlan(preset: StudyPreset, overrides: Partial<StudyPlan> = {}): StudyPlan {
@@ -67,7 +83,7 @@ export function presetPlan(preset: StudyPreset, overrides: Partial<StudyPlan> = 
     lambdas: overrides.lambdas ?? p.lambdas,
     seeds: overrides.seeds ?? Array.from({ length: p.seeds }, (_, i) => i),
     sizes: { ...p.sizes, ...(overrides.sizes ?? {}) },
-    ...(custom ? {} : { armsByTask: overrides.armsByTask ?? { ...PRIMARY_DESIGN }, lambdasByArm: overrides.lambdasByArm ?? { ...CONTROL_LAMBDAS } }),
+    ...(custom ? {} : { armsByTask: overrides.armsByTask ?? primaryDesign(p.controls), lambdasByArm: overrides.lambdasByArm ?? { ...CONTROL_LAMBDAS } }),
   });
 }
 

@@ -54,16 +54,22 @@ describe('plans', () => {
     }
     expect(runs.filter((r) => r.arm === 'Transformer+Lip').map((r) => r.lambda).sort((a, b) => a - b)).toEqual([-2, -2, -1, -1]);
   });
-  it('presets run the pre-registered Figure 1 design: paired seeds, controls at lambda 2 only', () => {
+  it('presets run the pre-registered Figure 1 design: paired seeds; controls (lambda 2 only) where the preset has them', () => {
     const plan = presetPlan('default');
     const runs = expandPlan(plan);
     const L = PRESET_SIZES.default.lambdas.filter((l) => l > 0).length;
-    expect(runs.length).toBe(plan.seeds.length * 2 * (2 + L + 1));
+    expect(PRESET_SIZES.default.controls).toBe(false);
+    expect(runs.length).toBe(plan.seeds.length * 2 * (2 + L));
     expect(plan.seeds.length).toBeGreaterThanOrEqual(8);
     expect(PRESET_SIZES.quick.seeds).toBeGreaterThanOrEqual(8);
-    expect(new Set(runs.filter((r) => r.task === 'fig1-high').map((r) => r.arm))).toEqual(new Set(PRIMARY_DESIGN['fig1-high']));
-    expect(new Set(runs.filter((r) => r.task === 'fig1-low').map((r) => r.arm))).toEqual(new Set(PRIMARY_DESIGN['fig1-low']));
-    expect(runs.filter((r) => r.arm === 'SSM+Emb+LipWrongSign').every((r) => r.lambda === -2)).toBe(true);
+    const noControls = (task: 'fig1-high' | 'fig1-low'): Set<string> => new Set(PRIMARY_DESIGN[task].filter((a) => !a.endsWith('WrongSign')));
+    expect(new Set(runs.filter((r) => r.task === 'fig1-high').map((r) => r.arm))).toEqual(noControls('fig1-high'));
+    expect(new Set(runs.filter((r) => r.task === 'fig1-low').map((r) => r.arm))).toEqual(noControls('fig1-low'));
+    const full = expandPlan({ ...presetPlan('full'), tasks: ['fig1-high', 'fig1-low'], armsByTask: { ...PRIMARY_DESIGN }, lambdasByArm: { 'SSM+Emb+LipWrongSign': [2], 'Transformer+LipWrongSign': [2] } });
+    expect(full.filter((r) => r.arm === 'SSM+Emb+LipWrongSign').every((r) => r.lambda === -2)).toBe(true);
+    const smoke = expandPlan(presetPlan('smoke'));
+    expect(new Set(smoke.filter((r) => r.task === 'fig1-high').map((r) => r.arm))).toEqual(new Set(PRIMARY_DESIGN['fig1-high']));
+    expect(smoke.filter((r) => r.arm === 'Transformer+LipWrongSign').every((r) => r.lambda === 2)).toBe(true);
     // every seed runs the same cells
     const cells = (seed: number): string[] => runs.filter((r) => r.seed === seed).map((r) => `${r.task} ${r.arm} ${r.lambda}`);
     expect(cells(plan.seeds[1])).toEqual(cells(plan.seeds[0]));
