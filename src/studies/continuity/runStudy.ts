@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { setBackend, type BackendName } from '../../backend/setBackend.js';
 import { checkNumber } from '../../util/validate.js';
 import { expandPlan, type StudyPlan } from './plan.js';
 import { runOne, type RunRecord } from './runOne.js';
@@ -68,6 +70,9 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions = {}): 
   let done = 0;
   const onDone = (i: number, r: RunRecord): void => { records[i] = r; done++; options.onProgress?.(done, specs.length, r); };
   if (workers === 0) {
+    // the active backend, or lipkit's default (wasm) when none is ready yet (it initializes
+    // asynchronously), with lipkit's backend fixes (gradient kernels wasm lacks) installed
+    await setBackend((tf.engine().backendName as BackendName | null) ?? undefined);
     for (let i = 0; i < specs.length; i++) onDone(i, runOne(specs[i]));
   } else {
     await runInWorkers(specs, workers, onDone);
