@@ -73,8 +73,8 @@ export class SpectralHammer extends SpectralConstraintBase {
         outer = tf.matMul(tf.reshape(r.u, [rows, 1]), tf.reshape(r.v, [1, cols]));
         return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
       }
-      // the top pair from the block iteration run to the residual tolerance (at least `iterations` steps on a new shape)
-      const r = this.blockRound(key, m, 1, this.settings.tolerance, Math.max(this.iterations, this.settings.maxIterations));
+      // the top pair from the block Krylov rounds run to the tolerance (`iterations` is the faithful path's step count)
+      const r = this.blockRound(key, m, 1, this.settings.tolerance, this.settings.maxIterations);
       sigma = r.sigma;
       outer = tf.matMul(tf.tensor2d(r.u, [rows, 1]), tf.tensor2d(r.v, [1, cols]));
       const rest = this.project(tf.sub(m, tf.mul(outer, sigma)), this.cap, {}, this.settings, 1, 'rest:');

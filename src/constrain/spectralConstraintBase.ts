@@ -4,7 +4,7 @@ import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { powerStep, type TensorOperator } from '../estimate/powerStep.js';
-import { blockPowerRound } from '../estimate/blockPowerRound.js';
+import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
@@ -172,8 +172,8 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   /**
    * Warm-started block power iteration with Rayleigh-Ritz (`blockPowerRound`) on the matrix
    * `m` for the weight `key`: at least `iterations` rounds (COLD_START_ITERATIONS on a new
-   * shape), then more while the top Ritz pair's relative residual exceeds `tolerance`, at most
-   * `maxIterations` rounds in all. One backend read per round. Stores the next block. Returns
+   * shape), then more while the estimated error of sigma^2 exceeds `tolerance`, at most
+   * `blockRounds(maxIterations)` rounds in all. One backend read per round. Stores the next block. Returns
    * the ESTIMATE sigma (from below), the top singular pair (host arrays) and whether it converged.
    */
   protected blockRound(key: string, m: tf.Tensor2D, iterations: number, tolerance = Infinity, maxIterations = 0): {
@@ -182,9 +182,8 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     const old = this.vectors.get(key) ?? null;
     const cold = old === null || (old.length !== m.shape[1] && old.length % m.shape[1] !== 0);
     const min = cold ? Math.max(iterations, COLD_START_ITERATIONS) : iterations;
-    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, maxIterations));
+    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, blockRounds(maxIterations)));
     this.vectors.set(key, r.block);
-    (globalThis as any).__dbg?.push(`${key} rounds ${r.rounds} res ${r.residual.toExponential(2)} err ${r.errorEstimate.toExponential(2)} s ${r.sigma.toFixed(5)}`);
     return { sigma: r.sigma, u: r.u, v: r.v, converged: r.converged, cold };
   }
 
@@ -223,7 +222,6 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     const check = certified || cheap || pr.cold || !pr.converged || due;
     if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
     const v0 = this.vectors.get(key) ?? null;
-    (globalThis as any).__dbg?.push(`${key} CHECK`);
     let upper: number;
     let estimate: number;
     if (m !== null) {

@@ -8,6 +8,14 @@ import { smallSymmetricEigen } from './smallSymmetricEigen.js';
  */
 export const BLOCK_SIZE = 4;
 
+/**
+ * Rounds allowed for a budget of `maxIterations` single-vector power steps: one round
+ * multiplies BLOCK_SIZE vectors twice by A and twice by A^T, so `ceil(maxIterations / BLOCK_SIZE)`.
+ */
+export function blockRounds(maxIterations: number): number {
+  return Math.max(1, Math.ceil(maxIterations / BLOCK_SIZE));
+}
+
 /** Result of `blockPowerRound` (all host arrays; nothing to dispose). */
 export interface BlockRitz {
   /** `||A y||` for the top Ritz vector y of span(V, Z): an ESTIMATE of sigma_max(A), from below (Rayleigh-Ritz). */
@@ -15,7 +23,7 @@ export interface BlockRitz {
   /** Relative residual of the top Ritz pair, `||A^T A y - theta y|| / theta` (theta = sigma^2). */
   residual: number;
   /**
-   * Estimated relative error of theta = sigma^2: `residual^2 / max(gap, residual)` with
+   * Estimated relative error of sigma (half that of theta = sigma^2): `residual^2 / max(gap, residual) / 2` with
    * `gap = (theta_1 - theta_b) / theta_1` from the Ritz values (b = BLOCK_SIZE) (the quadratic residual bound of
    * Rayleigh-Ritz, whose residual is orthogonal to the space); an ESTIMATE, since the gap to
    * the spectrum outside the space is only estimated.
@@ -52,11 +60,12 @@ export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minR
   for (;;) {
     let data: Float32Array = new Float32Array(0);
     tf.tidy(() => {
-      const vt = tf.tensor2d(block, [b, cols]);
-      const y = tf.matMul(w, vt, false, true); // [rows, b] = A V
-      const zt = tf.matMul(y, w, true, false); // [b, cols] = (A^T A V)^T = Z^T
-      const y2 = tf.matMul(w, zt, false, true); // [rows, b] = A Z
-      const z2t = tf.matMul(y2, w, true, false); // [b, cols] = (A^T A Z)^T
+      // (small operands transposed explicitly: faster than transposed products on tfjs-wasm)
+      const v = tf.transpose(tf.tensor2d(block, [b, cols]));
+      const y = tf.matMul(w, v); // [rows, b] = A V
+      const zt = tf.matMul(tf.transpose(y), w); // [b, cols] = (A^T A V)^T = Z^T
+      const y2 = tf.matMul(w, tf.transpose(zt)); // [rows, b] = A Z
+      const z2t = tf.matMul(tf.transpose(y2), w); // [b, cols] = (A^T A Z)^T
       // (read inside the tidy and not returned: tidy walks a returned typed array element by element)
       data = tf.concat([tf.reshape(y, [-1]), tf.reshape(zt, [-1]), tf.reshape(y2, [-1]), tf.reshape(z2t, [-1])]).dataSync() as Float32Array;
     });
@@ -140,7 +149,8 @@ export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minR
     // (estimated by theta_1 - theta_b, b = BLOCK_SIZE: the lower Ritz values of a Krylov space
     // can sit well inside the spectrum); the linear bound (the residual) when the gap is smaller
     const gap = theta > 0 ? (theta - Math.max(ek.values[Math.min(b, k) - 1] as number, 0)) / theta : 0;
-    const errorEstimate = k > 1 ? (residual * residual) / Math.max(gap, residual) : residual;
+    // (halved: the relative error of sigma = sqrt(theta))
+    const errorEstimate = (k > 1 ? (residual * residual) / Math.max(gap, residual) : residual) / 2;
     const converged = sigma === 0 || errorEstimate <= tolerance;
     block = orthonormalRows(next, b, cols);
     const done = rounds >= minRounds && (converged || rounds >= maxRounds || !Number.isFinite(sigma));

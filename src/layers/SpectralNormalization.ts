@@ -9,6 +9,7 @@ import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type Seri
 import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
 import { withKernel } from './pieceKernel.js';
 import { sigmaOf } from '../estimate/powerStep.js';
+import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
 import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
@@ -89,6 +90,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
   private schedule: CheckSchedule | null = null;
   /** Host copy of the stored u after a host step (saves a read on the next one); null when stale. */
   private hostU: Float32Array | null = null;
+  /** Host block of the block Krylov rounds (Dense/reshaped kernels); null until the first non-cheap training call. */
+  private block: Float32Array | null = null;
   private conv: { inputShape: number[]; strides: number[]; padding: 'same' | 'valid' } | null = null;
   private vectors: PowerVectors | null = null;
   private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
@@ -195,11 +198,24 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.schedule ??= new CheckSchedule(this.settings.checkEvery);
     const due = this.schedule.due();
     if (host && this.conv === null) return this.hostStep(kernel, rows, cout, certified);
-    const pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
+    let pr: { sigma: number; converged: boolean };
+    if (this.conv === null) {
+      // Dense or reshaped kernel [rows, cout]: block Krylov rounds (see blockPowerRound), warm
+      // started from the host block (or the stored u); stores the top pair as (u, v).
+      const m = (kernel.rank === 2 ? kernel : tf.reshape(kernel, [rows, cout])) as tf.Tensor2D;
+      const start = this.block ?? (vectors.u.read().dataSync() as Float32Array);
+      const r = blockPowerRound(m, start, this.powerIterations, this.settings.tolerance, Math.max(this.powerIterations, blockRounds(this.settings.maxIterations)));
+      this.block = r.block;
+      vectors.set(tf.tensor1d(r.v), tf.tensor1d(r.u));
+      pr = r;
+    } else {
+      pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
+    }
     this.hostU = null;
     const check = due || !pr.converged;
     if (!check) {
       this.lastTrainingSigma = pr.sigma;
+      // u^T A v of the stored pair is sigma up to float32 rounding (it is the Ritz pair's ||A y||)
       return 1;
     }
     let upper: number;
@@ -209,6 +225,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       const c = certifyMatrixNorm(kernel.dataSync(), rows, cout, vectors.u.read().dataSync() as Float32Array, CHECK_SLACK / 2);
       upper = c.upperBound; estimate = c.estimate;
       vectors.setFromU(op, tf.tensor1d(c.v));
+      if (this.block !== null && this.block.length % c.v.length === 0) this.block.set(c.v, 0);
     } else {
       const r = convSpectralNorm(kernel, this.conv.inputShape, {
         strides: this.conv.strides, padding: this.conv.padding, init: vectors.v.read().dataSync() as Float32Array,
