@@ -42,8 +42,8 @@ export interface BlockRitz {
   gap: number;
   /**
    * Whether the estimate is trusted: `errorEstimate <= tolerance` and `gap >= TRUSTED_GAP` (or
-   * A y = 0). With a flat top (gap below TRUSTED_GAP) the iteration stops once settled but
-   * reports false: a direction outside the block can overtake the top between calls unseen.
+   * A y = 0). With a flat top (gap below TRUSTED_GAP) the iteration stops after `minRounds`
+   * and reports false: a direction outside the block can overtake the top between calls unseen.
    */
   converged: boolean;
   /** The top Ritz vector y of span(V, Z) (right side, length cols, unit). */
@@ -169,7 +169,8 @@ export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minR
     const settled = errorEstimate <= tolerance;
     const converged = sigma === 0 || (settled && gap >= TRUSTED_GAP);
     block = orthonormalRows(next, b, cols);
-    const done = rounds >= minRounds && (converged || settled || rounds >= maxRounds || !Number.isFinite(sigma));
+    // (a flat top stays flat: more rounds cannot make the estimate trusted, the caller checks)
+    const done = rounds >= minRounds && (converged || settled || gap < TRUSTED_GAP || rounds >= maxRounds || !Number.isFinite(sigma));
     if (done) {
       return {
         sigma, residual, errorEstimate, gap, converged, rounds, block,

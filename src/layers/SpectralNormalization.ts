@@ -12,10 +12,16 @@ import { sigmaOf } from '../estimate/powerStep.js';
 import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
-import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
+import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings, type SpectralGuarantee } from '../constrain/spectralGuarantee.js';
 
 /** Configuration of `SpectralNormalization`. */
-export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions {
+export interface SpectralNormalizationConfig extends LayerArgs, Omit<GuaranteeOptions, 'guarantee'> {
+  /**
+   * `'checked'` (default) or `'certified'` (see `SpectralGuarantee` and the class docs), or
+   * `'estimate'`: PyTorch's protocol only (`powerIterations` steps from the stored vectors per
+   * training call, no residual test, no check, no read back): an ESTIMATE that lags, no promise.
+   */
+  guarantee?: SpectralGuarantee | 'estimate';
   /** The layer to normalize: an unbuilt tfjs-layers Dense, Conv1D or Conv2D (or its `{ className, config }`). */
   layer: tfl.layers.Layer | SerializedLayer;
   /** The spectral norm the effective kernel is scaled to. Default 1. */
@@ -87,6 +93,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly settings: GuaranteeSettings;
   /** sigma (the divisor) used by the last training call; NaN before the first. */
   lastTrainingSigma = NaN;
+  /** `guarantee: 'estimate'`: PyTorch's training step only (then `lastTrainingSigma` stays NaN: it is not read back). */
+  readonly estimateOnly: boolean;
   private schedule: CheckSchedule | null = null;
   /** Host copy of the stored u after a host step (saves a read on the next one); null when stale. */
   private hostU: Float32Array | null = null;
@@ -110,7 +118,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const warmupIterations = checkNumber('config.warmupIterations', config.warmupIterations ?? 15, { min: 1, max: 10000, integer: true });
     const warmupTolerance = checkNumber('config.warmupTolerance', config.warmupTolerance ?? 1e-5, { min: 0, max: 1 });
     const seed = checkNumber('config.seed', config.seed ?? 0, { integer: true });
-    const settings = readGuarantee(config, 'config');
+    const estimateOnly = config.guarantee === 'estimate';
+    const settings = readGuarantee({ ...config, guarantee: estimateOnly ? 'checked' : (config.guarantee as SpectralGuarantee | undefined) }, 'config');
     const inherit = config.inputShape == null && config.batchInputShape == null && layer.batchInputShape != null
       ? { batchInputShape: layer.batchInputShape } : {};
     super({ ...config, ...inherit });
@@ -121,6 +130,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.warmupTolerance = warmupTolerance;
     this.seed = seed;
     this.settings = settings;
+    this.estimateOnly = estimateOnly;
   }
 
   override get trainableWeights(): tfl.LayerVariable[] {
@@ -173,7 +183,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
       const kernel = kernelOf(this.layer);
       const { op } = kernelOp(kernel);
       let sigma: tf.Scalar;
-      if (kwargs?.training === true) {
+      if (kwargs?.training === true && this.estimateOnly) {
+        sigma = vectors.sigma(op, true, this.powerIterations);
+      } else if (kwargs?.training === true) {
         const scale = this.trainStep(kernel, op);
         sigma = tf.mul(sigmaOf(op, vectors.u.read(), vectors.v.read()), scale);
       } else {
@@ -315,6 +327,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       warmupTolerance: this.warmupTolerance,
       seed: this.seed,
       ...this.settings,
+      ...(this.estimateOnly ? { guarantee: 'estimate' } : {}),
     };
   }
 
