@@ -27,8 +27,10 @@ export interface SpectralNormalizationConfig extends LayerArgs, Omit<GuaranteeOp
   /** The spectral norm the effective kernel is scaled to. Default 1. */
   target?: number;
   /**
-   * Power-iteration steps per training call (`training: true`, as in `fit`) before the
-   * residual test; each is PyTorch's two matrix-vector products from the stored u. Default 1.
+   * Iterations per training call (`training: true`, as in `fit`) before the tolerance test:
+   * for Dense and reshaped kernels block Krylov rounds (`blockPowerRound`, four products with
+   * BLOCK_SIZE vectors each); for conv operators, and with `guarantee: 'estimate'`, PyTorch's
+   * power step from the stored vectors. Default 1.
    */
   powerIterations?: number;
   /** Power-iteration steps when the layer is built, so it is normalized before any training. Default 15 (PyTorch). */
@@ -68,11 +70,14 @@ export interface SpectralNormalizationConfig extends LayerArgs, Omit<GuaranteeOp
  *
  * Promise for the kernel each TRAINING call uses: |sigma_max(W_eff) / target - 1| <= 1e-3 from
  * the first call on ('checked', default), or sigma_max(W_eff) <= target up to float32 rounding
- * ('certified'); see `SpectralGuarantee`. A training call runs PyTorch's step (two
- * matrix-vector products from the stored u) and continues while the power residual exceeds
- * `tolerance` (at most `maxIterations` more steps); a CERTIFIED check (float64 Gram + Cholesky
+ * ('certified'); see `SpectralGuarantee`. A training call runs block Krylov rounds from the
+ * previous block (Dense/reshaped kernels; conv operators: PyTorch's power step from the stored
+ * u) while the estimated error exceeds `tolerance` (at most `maxIterations` power steps' worth),
+ * and trusts the estimate only when the top Ritz values are spread (TRUSTED_GAP: spectral
+ * normalization training flattens the top of the spectrum, and a settled block then misses the
+ * top direction; measured, so such calls are checked); a CERTIFIED check (float64 Gram + Cholesky
  * of the kernel matrix, or `convSpectralNorm`'s DFT/dense bound for a conv operator) runs on
- * the first training call, every `checkEvery` calls, when the residual did not converge, and
+ * the first training call, every `checkEvery` calls, when the estimate is not trusted, and
  * on every call when it is cheap (small kernels); a failed check rescales sigma by the bound.
  * 'certified' divides by the certified bound on every training call (cost: the host Gram and
  * Cholesky each call). `lastTrainingSigma` is the sigma the last training call used.

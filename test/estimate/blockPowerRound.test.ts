@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { exactSingularValues } from '../../src/estimate/exactSingularValues.js';
-import { BLOCK_SIZE, blockPowerRound, blockRounds } from '../../src/estimate/blockPowerRound.js';
+import { BLOCK_SIZE, TRUSTED_GAP, blockPowerRound, blockRounds } from '../../src/estimate/blockPowerRound.js';
 import { smallSymmetricEigen } from '../../src/estimate/smallSymmetricEigen.js';
 
 describe('smallSymmetricEigen (oracle: reconstruction Q^T diag(values) Q and orthonormality)', () => {
@@ -57,13 +57,29 @@ describe('blockPowerRound (oracle: exact SVD)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('stops at the tolerance, takes a single start vector, and handles rank-deficient matrices', () => {
-    const w = tf.randomNormal([120, 80], 0, 1, 'float32', 8) as tf.Tensor2D;
+  it('stops at the tolerance when the top is spread, reports a flat top as not converged, takes a single start vector', () => {
+    // spread top: W = G diag(d) with orthonormalized Gaussian G (singular values d)
+    const d = Array.from({ length: 40 }, (_, i) => (i === 0 ? 3 : i === 1 ? 2 : 1.5 / (1 + i / 10)));
+    const w = tf.tidy(() => {
+      const g = tf.randomNormal([90, 40], 0, 1, 'float32', 8) as tf.Tensor2D;
+      const q = tf.linalg.gramSchmidt(tf.transpose(g) as tf.Tensor2D) as tf.Tensor2D; // [40, 90] orthonormal rows
+      return tf.mul(tf.transpose(q), tf.tensor1d(d)) as tf.Tensor2D;
+    });
     const exact = exactSingularValues(w.arraySync())[0]!;
-    const r = blockPowerRound(w, new Float32Array(80).fill(1), 1, 1e-5, 200);
-    expect(r.errorEstimate).toBeLessThanOrEqual(1e-5);
+    const r = blockPowerRound(w, new Float32Array(40).fill(1), 1, 1e-6, 200);
+    expect(r.gap).toBeGreaterThanOrEqual(TRUSTED_GAP);
+    expect(r.converged).toBe(true);
+    expect(r.errorEstimate).toBeLessThanOrEqual(1e-6);
     expect(r.rounds).toBeLessThan(200);
-    expect(Math.abs(r.sigma / exact - 1)).toBeLessThan(1e-4);
+    expect(Math.abs(r.sigma / exact - 1)).toBeLessThan(1e-5);
+    // a Gaussian's top singular values are within a few % (flat): stops after minRounds, not trusted
+    const flat = tf.randomNormal([120, 80], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const f = blockPowerRound(flat, null, 30, 1e-6, 200);
+    expect(f.gap).toBeLessThan(TRUSTED_GAP);
+    expect(f.converged).toBe(false);
+    expect(f.rounds).toBe(30);
+    expect(Math.abs(f.sigma / exactSingularValues(flat.arraySync())[0]! - 1)).toBeLessThan(1e-4);
+    flat.dispose();
     const thin = tf.randomNormal([2, 50], 0, 1, 'float32', 9) as tf.Tensor2D; // rank 2 < BLOCK_SIZE
     const top = exactSingularValues(thin.arraySync())[0]!;
     const t = blockPowerRound(thin, null, 3, 1e-6, 10);
