@@ -50,9 +50,17 @@ export interface ConvKernelOptions {
   padding?: 'same' | 'valid';
 }
 
-/** Reads and validates the conv options (fields named `options.*`). */
-export function readConvOptions(options: ConvKernelOptions): ConvKernelOptions {
+/**
+ * Reads and validates the conv options (fields named `options.*`). `faithful`: the constraint
+ * runs a paper's map on the reshaped kernel only, with no projection that could measure the
+ * convolution operator, so `inputShape` is refused (naming `options.inputShape`) rather than
+ * silently ignored.
+ */
+export function readConvOptions(options: ConvKernelOptions, faithful = false): ConvKernelOptions {
   const { inputShape, strides, padding } = options;
+  if (faithful && inputShape !== undefined) {
+    throw new LipkitError('options.inputShape', 'cannot be used with faithful: true (the paper\'s map acts on the reshaped [k * cin, cout] kernel and keeps no cap on the convolution operator); drop faithful to keep the cap on the operator');
+  }
   if (inputShape !== undefined) {
     if (!Array.isArray(inputShape) || inputShape.length < 2 || inputShape.length > 3) {
       throw new LipkitError('options.inputShape', `must be [length, cin] or [height, width, cin], got ${JSON.stringify(inputShape)}`);
