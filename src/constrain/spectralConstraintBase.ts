@@ -40,7 +40,7 @@ export interface ConvKernelOptions {
   /**
    * Input shape of the convolution without batch (`[length, cin]` or `[height, width, cin]`).
    * Given: a 3-D/4-D kernel is measured by the TRUE operator norm of the convolution on that
-   * input (`convKernelOperator`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
+   * input (`convKernelOperator`; small operators as their exact matrix, `cheapConvOperatorMatrix`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
    * (PyTorch's spectral_norm), which can be smaller than the convolution's norm by up to
    * sqrt(taps / stride product), so it certifies nothing about the layer.
    */

@@ -67,7 +67,8 @@ export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions
  * `tolerance` (at most `maxIterations` more steps); a CERTIFIED check (float64 Gram + Cholesky
  * of the kernel matrix, or `convSpectralNorm`'s DFT/dense bound for a conv operator) runs on
  * the first training call, every `checkEvery` calls, when the residual did not converge, and
- * on every call when it is cheap (small kernels); a failed check rescales sigma by the bound.
+ * on every call when it is cheap (small kernels, and small conv operators, certified as their
+ * exact matrix by `cheapConvOperatorMatrix`); a failed check rescales sigma by the bound.
  * 'certified' divides by the certified bound on every training call (cost: the host Gram and
  * Cholesky each call). `lastTrainingSigma` is the sigma the last training call used.
  * Inference calls use the stored (u, v) on the CURRENT kernel, which the optimizer moved after
