@@ -188,19 +188,20 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
    */
   protected measure(w: tf.Tensor, conv: ConvKernelOptions, settings: GuaranteeSettings, iterations: number, cap?: number, prefix = '', insideFloor = 0): MeasuredSigma {
     const certified = settings.guarantee === 'certified';
-    const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
     // a small convolution is measured as its exact operator matrix (certified on every call, as a small matrix)
-    const small = convOp ? cheapConvOperatorMatrix(w, conv.inputShape as number[], conv) : null;
+    const small = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined ? cheapConvOperatorMatrix(w, conv.inputShape, conv) : null;
+    if (small !== null) w = tf.tensor2d(small.data, [small.rows, small.cols]);
+    const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
     let key: string;
     let pr: ReturnType<SpectralConstraintBase['powerRound']>;
     let m: tf.Tensor2D | null = null;
-    if (convOp && small === null) {
+    if (convOp) {
       const op = convKernelOperator(w, conv.inputShape as number[], { strides: conv.strides, padding: conv.padding });
       key = `${prefix}conv:${w.shape.join('x')}`;
       pr = this.powerRound(key, op, op.inDim, iterations, settings.tolerance, settings.maxIterations);
     } else {
-      m = small !== null ? tf.tensor2d(small.data, [small.rows, small.cols]) : weightMatrix(w);
-      key = `${prefix}${small !== null ? 'convmat' : 'mat'}:${m.shape.join('x')}`;
+      m = weightMatrix(w);
+      key = `${prefix}mat:${m.shape.join('x')}`;
       // host certificate this call anyway: its float64 power steps are cheaper than the backend's
       const host = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
       pr = this.powerRound(key, matrixOperator(m), m.shape[1], iterations, host ? Infinity : settings.tolerance, host ? 0 : settings.maxIterations);
@@ -217,7 +218,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     let estimate: number;
     if (m !== null) {
       const [rows, cols] = m.shape;
-      const c = certifyMatrixNorm(small?.data ?? m.dataSync(), rows, cols, v0, CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
+      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0, CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
       if (Number.isNaN(c.estimate)) return { sigma: c.upperBound, checked: true, inside: true, estimate: pr.sigma };
       upper = c.upperBound; estimate = c.estimate;
       this.vectors.set(key, c.v);
