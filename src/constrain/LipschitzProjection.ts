@@ -29,7 +29,8 @@ export interface LipschitzProjectionOptions extends ConvKernelOptions, Guarantee
  * Weights inside the ball (estimate <= maxNorm (1 + 1e-4), or certified <= maxNorm) come back
  * bit-identical: tfjs-layers re-applies constraints when loading, and this keeps a saved model
  * unchanged. Dense kernels as is; conv kernels by the true operator norm with `inputShape`
- * (checked/certified by the DFT and dense bounds of `convSpectralNorm`), else by the reshaped
+ * (small operators as their exact matrix, `cheapConvOperatorMatrix`; larger ones checked or
+ * certified by the DFT and dense bounds of `convSpectralNorm`), else by the reshaped
  * [k * cin, cout] matrix.
  */
 export class LipschitzProjection extends SpectralConstraintBase {

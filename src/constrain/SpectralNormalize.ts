@@ -29,8 +29,10 @@ export interface SpectralNormalizeOptions extends ConvKernelOptions, GuaranteeOp
  * Weights already within 1e-4 of the target (certified: certified <= target and estimate >=
  * target (1 - 1e-3)) come back bit-identical (loading a saved model re-applies constraints).
  * Dense kernels [in, out] as is; conv kernels by the convolution's true operator norm when
- * `inputShape` is given (checked by `convSpectralNorm`'s certified bound; where that bound is
- * loose, a failed check rescales by it and the result can fall below target), otherwise by
+ * `inputShape` is given (small operators as their exact matrix, certified every call by
+ * `cheapConvOperatorMatrix` + `certifyMatrixNorm`; larger ones checked by `convSpectralNorm`'s
+ * certified bound: where that bound is loose, a failed check rescales by it and the result can
+ * fall below target), otherwise by
  * the reshaped [k * cin, cout] matrix (see ConvKernelOptions).
  */
 export class SpectralNormalize extends SpectralConstraintBase {

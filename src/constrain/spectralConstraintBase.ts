@@ -8,6 +8,7 @@ import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
+import { cheapConvOperatorMatrix } from './cheapConvOperatorMatrix.js';
 import { CHECK_SLACK, CheckSchedule, type GuaranteeSettings } from './spectralGuarantee.js';
 
 export type { Constraint };
@@ -40,7 +41,7 @@ export interface ConvKernelOptions {
   /**
    * Input shape of the convolution without batch (`[length, cin]` or `[height, width, cin]`).
    * Given: a 3-D/4-D kernel is measured by the TRUE operator norm of the convolution on that
-   * input (`convKernelOperator`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
+   * input (`convKernelOperator`; small operators as their exact matrix, `cheapConvOperatorMatrix`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
    * (PyTorch's spectral_norm), which can be smaller than the convolution's norm by up to
    * sqrt(taps / stride product), so it certifies nothing about the layer.
    */
@@ -51,9 +52,17 @@ export interface ConvKernelOptions {
   padding?: 'same' | 'valid';
 }
 
-/** Reads and validates the conv options (fields named `options.*`). */
-export function readConvOptions(options: ConvKernelOptions): ConvKernelOptions {
+/**
+ * Reads and validates the conv options (fields named `options.*`). `faithful`: the constraint
+ * runs a paper's map on the reshaped kernel only, with no projection that could measure the
+ * convolution operator, so `inputShape` is refused (naming `options.inputShape`) rather than
+ * silently ignored.
+ */
+export function readConvOptions(options: ConvKernelOptions, faithful = false): ConvKernelOptions {
   const { inputShape, strides, padding } = options;
+  if (faithful && inputShape !== undefined) {
+    throw new LipkitError('options.inputShape', 'cannot be used with faithful: true (the paper\'s map acts on the reshaped [k * cin, cout] kernel and keeps no cap on the convolution operator); drop faithful to keep the cap on the operator');
+  }
   if (inputShape !== undefined) {
     if (!Array.isArray(inputShape) || inputShape.length < 2 || inputShape.length > 3) {
       throw new LipkitError('options.inputShape', `must be [length, cin] or [height, width, cin], got ${JSON.stringify(inputShape)}`);
@@ -189,7 +198,8 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
 
   /**
    * sigma_max of a weight (a Dense matrix, the reshaped conv kernel, or with `conv.inputShape`
-   * the convolution operator) as the constraint must rescale by, per `settings` (see
+   * the convolution operator: its exact matrix when that is cheap to certify,
+   * `cheapConvOperatorMatrix`) as the constraint must rescale by, per `settings` (see
    * `SpectralGuarantee`): the converged power-iteration estimate, replaced at a check by
    * `max(estimate, bound / (1 + CHECK_SLACK))` ('checked') or by the certified bound itself
    * ('certified'). With 'certified' and `cap`, when the estimate is >= `insideFloor`, first
@@ -197,6 +207,9 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
    */
   protected measure(w: tf.Tensor, conv: ConvKernelOptions, settings: GuaranteeSettings, iterations: number, cap?: number, prefix = '', insideFloor = 0): MeasuredSigma {
     const certified = settings.guarantee === 'certified';
+    // a small convolution is measured as its exact operator matrix (certified on every call, as a small matrix)
+    const small = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined ? cheapConvOperatorMatrix(w, conv.inputShape, conv) : null;
+    if (small !== null) w = tf.tensor2d(small.data, [small.rows, small.cols]);
     const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
     let key: string;
     let pr: { sigma: number; converged: boolean; cold: boolean };
@@ -208,9 +221,10 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     } else {
       m = weightMatrix(w);
       key = `${prefix}mat:${m.shape.join('x')}`;
-      // a cheap host certificate runs this call anyway (its float64 Lanczos is the estimate)
+      // a cheap host certificate runs this call anyway (its float64 Lanczos is the estimate),
+      // unless 'certified' needs an estimate first to decide whether to test inside the cap
       const cheap = certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
-      pr = cheap
+      pr = cheap && !(certified && cap !== undefined && insideFloor > 0)
         ? { sigma: 0, converged: true, cold: !this.vectors.has(key) }
         : this.blockRound(key, m, iterations, certified ? Infinity : settings.tolerance, certified ? 0 : settings.maxIterations);
     }

@@ -13,8 +13,9 @@ import { checkNumber } from '../util/validate.js';
  *   dense bound for convolutions) on the first call for each weight shape, every `checkEvery`
  *   calls (an interval that doubles, up to 8 checkEvery, while checks pass), whenever the
  *   iteration did not converge (or is not trusted), and on every call when the certificate is
- *   cheap (`certificateCost` <= 2^21 multiply-adds, about 1 ms); a failed check rescales by the
- *   certified bound. Measured (tests, exact SVD): sigma_max <= cap (1 + 1e-3) after every call;
+ *   cheap (`certificateCost` <= 2^21 multiply-adds, about 1 ms; a convolution with `inputShape`
+ *   is then measured as its exact operator matrix, `cheapConvOperatorMatrix`); a failed check
+ *   rescales by the certified bound. Measured (tests, exact SVD): sigma_max <= cap (1 + 1e-3) after every call;
  *   between checks this is an ESTIMATE (power iteration can in principle stop on a wrong
  *   singular vector), at the checks it is certified.
  * - `'certified'`: every call rescales by a certified upper bound, so the cap holds exactly up

@@ -12,6 +12,7 @@ import { sigmaOf } from '../estimate/powerStep.js';
 import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
+import { cheapConvOperatorMatrix } from '../constrain/cheapConvOperatorMatrix.js';
 import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings, type SpectralGuarantee } from '../constrain/spectralGuarantee.js';
 
 /** Configuration of `SpectralNormalization`. */
@@ -78,7 +79,8 @@ export interface SpectralNormalizationConfig extends LayerArgs, Omit<GuaranteeOp
  * top direction; measured, so such calls are checked); a CERTIFIED check (float64 Gram + Cholesky
  * of the kernel matrix, or `convSpectralNorm`'s DFT/dense bound for a conv operator) runs on
  * the first training call, every `checkEvery` calls, when the estimate is not trusted, and
- * on every call when it is cheap (small kernels); a failed check rescales sigma by the bound.
+ * on every call when it is cheap (small kernels, and small conv operators, certified as their
+ * exact matrix by `cheapConvOperatorMatrix`); a failed check rescales sigma by the bound.
  * 'certified' divides by the certified bound on every training call (cost: the host Gram and
  * Cholesky each call). `lastTrainingSigma` is the sigma the last training call used.
  * Inference calls use the stored (u, v) on the CURRENT kernel, which the optimizer moved after
@@ -215,6 +217,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.schedule ??= new CheckSchedule(this.settings.checkEvery);
     const due = this.schedule.due();
     if (host && this.conv === null) return this.hostStep(kernel, rows, cout, certified);
+    // a small conv operator: its exact matrix, certified on every call (as a small Dense kernel)
+    const small = this.conv === null ? null : cheapConvOperatorMatrix(kernel, this.conv.inputShape, this.conv);
     let pr: { sigma: number; converged: boolean };
     if (this.conv === null) {
       // Dense or reshaped kernel [rows, cout]: block Krylov rounds (see blockPowerRound), warm
@@ -229,7 +233,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
     }
     this.hostU = null;
-    const check = due || !pr.converged;
+    const check = certified || small !== null || due || !pr.converged;
     if (!check) {
       this.lastTrainingSigma = pr.sigma;
       // u^T A v of the stored pair is sigma up to float32 rounding (it is the Ritz pair's ||A y||)
@@ -243,6 +247,12 @@ export class SpectralNormalization extends tfl.layers.Layer {
       upper = c.upperBound; estimate = c.estimate;
       vectors.setFromU(op, tf.tensor1d(c.v));
       if (this.block !== null && this.block.length % c.v.length === 0) this.block.set(c.v, 0);
+    } else if (small !== null) {
+      const c = certifyMatrixNorm(small.data, small.rows, small.cols, vectors.v.read().dataSync() as Float32Array, CHECK_SLACK / 2);
+      upper = c.upperBound; estimate = c.estimate;
+      const v = tf.tensor1d(c.v);
+      const av = op.apply(v);
+      vectors.set(tf.div(av, tf.add(tf.norm(av), 1e-12)), v);
     } else {
       const r = convSpectralNorm(kernel, this.conv.inputShape, {
         strides: this.conv.strides, padding: this.conv.padding, init: vectors.v.read().dataSync() as Float32Array,
