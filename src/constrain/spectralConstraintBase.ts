@@ -124,6 +124,8 @@ export interface MeasuredSigma {
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, Float32Array>();
   private readonly calls = new Map<string, CheckSchedule>();
+  /** The block's Ritz value ratios of the last call per weight (the drift test of blockPowerRound). */
+  private readonly ratios = new Map<string, Float64Array>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -191,8 +193,9 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     const old = this.vectors.get(key) ?? null;
     const cold = old === null || (old.length !== m.shape[1] && old.length % m.shape[1] !== 0);
     const min = cold ? Math.max(iterations, COLD_START_ITERATIONS) : iterations;
-    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, blockRounds(maxIterations)));
+    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, blockRounds(maxIterations)), cold ? null : this.ratios.get(key) ?? null);
     this.vectors.set(key, r.block);
+    this.ratios.set(key, r.ratios);
     return { sigma: r.sigma, u: r.u, v: r.v, converged: r.converged, cold };
   }
 
@@ -274,6 +277,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   dispose(): void {
     this.vectors.clear();
     this.calls.clear();
+    this.ratios.clear();
   }
 }
 

@@ -17,6 +17,9 @@ export const BLOCK_SIZE = 4;
  */
 export const TRUSTED_GAP = 0.15;
 
+/** A smaller spread is trusted when it is at least this many times the drift since the previous call. */
+export const DRIFT_FACTOR = 10;
+
 /**
  * Rounds allowed for a budget of `maxIterations` single-vector power steps: one round
  * multiplies BLOCK_SIZE vectors twice by A and twice by A^T, so `ceil(maxIterations / BLOCK_SIZE)`.
@@ -41,9 +44,17 @@ export interface BlockRitz {
   /** `(theta_1 - theta_b) / theta_1`: the relative spread of the top BLOCK_SIZE Ritz values of sigma^2. */
   gap: number;
   /**
-   * Whether the estimate is trusted: `errorEstimate <= tolerance` and `gap >= TRUSTED_GAP` (or
-   * A y = 0). With a flat top (gap below TRUSTED_GAP) the iteration stops after `minRounds`
-   * and reports false: a direction outside the block can overtake the top between calls unseen.
+   * How far the top Ritz values moved relative to theta_1 since the previous call (`previous`):
+   * the largest change of `theta_i / theta_1` after the first round; Infinity without `previous`.
+   */
+  drift: number;
+  /** `theta_i / theta_1` of the top BLOCK_SIZE Ritz values: pass as `previous` to the next call. */
+  ratios: Float64Array;
+  /**
+   * Whether the estimate is trusted: `errorEstimate <= tolerance` and the top is spread, either
+   * `gap >= TRUSTED_GAP` or `gap >= DRIFT_FACTOR * drift` (a spectrum that barely moves between
+   * calls), or A y = 0. Otherwise the iteration stops after `minRounds` and reports false: a
+   * direction outside the block can overtake the top between calls unseen.
    */
   converged: boolean;
   /** The top Ritz vector y of span(V, Z) (right side, length cols, unit). */
@@ -65,13 +76,15 @@ export interface BlockRitz {
  * next block (the top BLOCK_SIZE Ritz vectors). Rounds continue
  * after `minRounds` while the estimated error of sigma (`errorEstimate`) exceeds `tolerance`, up to `maxRounds`.
  * `start`: the previous block (or a single vector of length cols, or null for a seeded random
- * start). An ESTIMATE: a block can in principle miss the top direction altogether.
+ * start); `previous`: the previous call's `ratios` (for `drift`). An ESTIMATE: a block can in
+ * principle miss the top direction altogether.
  */
-export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minRounds: number, tolerance: number, maxRounds: number): BlockRitz {
+export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minRounds: number, tolerance: number, maxRounds: number, previous: Float64Array | null = null): BlockRitz {
   const [rows, cols] = w.shape;
   const b = Math.min(BLOCK_SIZE, cols);
   let block = initialBlock(start, b, cols);
   let rounds = 0;
+  let drift = Infinity;
   for (;;) {
     let data: Float32Array = new Float32Array(0);
     tf.tidy(() => {
@@ -167,13 +180,19 @@ export function blockPowerRound(w: tf.Tensor2D, start: Float32Array | null, minR
     // (halved: the relative error of sigma = sqrt(theta))
     const errorEstimate = (k > 1 ? (residual * residual) / Math.max(gap, residual) : residual) / 2;
     const settled = errorEstimate <= tolerance;
-    const converged = sigma === 0 || (settled && gap >= TRUSTED_GAP);
+    const ratios = new Float64Array(Math.min(b, k));
+    for (let i = 0; i < ratios.length; i++) ratios[i] = theta > 0 ? Math.max(ek.values[i] as number, 0) / theta : 0;
+    if (rounds === 1 && previous !== null && previous.length === ratios.length) {
+      drift = 0;
+      for (let i = 0; i < ratios.length; i++) drift = Math.max(drift, Math.abs((ratios[i] as number) - (previous[i] as number)));
+    }
+    const converged = sigma === 0 || (settled && (gap >= TRUSTED_GAP || gap >= DRIFT_FACTOR * drift));
     block = orthonormalRows(next, b, cols);
     // (a flat top stays flat: more rounds cannot make the estimate trusted, the caller checks)
-    const done = rounds >= minRounds && (converged || settled || gap < TRUSTED_GAP || rounds >= maxRounds || !Number.isFinite(sigma));
+    const done = rounds >= minRounds && (converged || settled || (gap < TRUSTED_GAP && gap < DRIFT_FACTOR * drift) || rounds >= maxRounds || !Number.isFinite(sigma));
     if (done) {
       return {
-        sigma, residual, errorEstimate, gap, converged, rounds, block,
+        sigma, residual, errorEstimate, gap, drift, ratios, converged, rounds, block,
         v: Float32Array.from(v), u: Float32Array.from(u, (t) => (sigma > 0 ? t / sigma : 0)),
       };
     }
