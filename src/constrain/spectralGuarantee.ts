@@ -7,7 +7,8 @@ import { checkNumber } from '../util/validate.js';
  *   (Dense kernels, reshaped conv kernels) block Krylov rounds with Rayleigh-Ritz
  *   (`blockPowerRound`, at most `maxIterations / BLOCK_SIZE` rounds) until the estimated error
  *   of sigma (`residual^2 / gap`) is below `tolerance`, trusted only when the block's top Ritz
- *   values are spread by at least TRUSTED_GAP (a flat top counts as not converged); for conv
+ *   values are spread by at least TRUSTED_GAP or DRIFT_FACTOR times their drift since the
+ *   previous call (otherwise a flat top counts as not converged); for conv
  *   operators power iteration until its relative residual `||A^T A v - sigma^2 v|| / sigma^2`
  *   is below `tolerance` (at most `maxIterations` steps); plus a CERTIFIED check (float64 Gram + Cholesky, `certifyMatrixNorm`; the DFT /
  *   dense bound for convolutions) on the first call for each weight shape, every `checkEvery`
