@@ -72,9 +72,20 @@ export class SpectralHammer extends SpectralConstraintBase {
   override apply(w: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const m = weightMatrix(w);
-      const { sigma, u, v } = this.powerRound(`mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], this.iterations);
-      const outer = tf.matMul(tf.reshape(u, [m.shape[0], 1]), tf.reshape(v, [1, m.shape[1]]));
-      if (this.faithful) return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
+      const [rows, cols] = m.shape;
+      const key = `mat:${rows}x${cols}`;
+      let sigma: number;
+      let outer: tf.Tensor;
+      if (this.faithful) {
+        const r = this.powerRound(key, matrixOperator(m), cols, this.iterations);
+        sigma = r.sigma;
+        outer = tf.matMul(tf.reshape(r.u, [rows, 1]), tf.reshape(r.v, [1, cols]));
+        return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
+      }
+      // the top pair from the block Krylov rounds run to the tolerance (`iterations` is the faithful path's step count)
+      const r = this.blockRound(key, m, 1, this.settings.tolerance, this.settings.maxIterations);
+      sigma = r.sigma;
+      outer = tf.matMul(tf.tensor2d(r.u, [rows, 1]), tf.tensor2d(r.v, [1, cols]));
       const rest = this.project(tf.sub(m, tf.mul(outer, sigma)), this.cap, {}, this.settings, 1, 'rest:');
       const out = tf.add(rest, tf.mul(outer, this.cap));
       return this.project(tf.reshape(out, w.shape), this.cap, this.conv, this.settings, 1, 'out:');

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { matrixOperator } from '../estimate/powerStep.js';
 import { CHEAP_CHECK_COST, certificateCost } from './certifiedMatrixNorm.js';
 import { oddPolynomialIteration, oddPolynomialScalar, softCapSteps } from '../optim/oddPolynomial.js';
 import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
@@ -72,7 +71,7 @@ function softCapMax(alpha: number, kappa: number): number {
  *   calls). So W is first projected onto the `kappa * cap` ball, `W <- W min(1, kappa cap /
  *   sigma(W))`, with sigma measured as `lipschitzProjection` does (residual-converged power
  *   iteration with certified checks; 'certified': the certified bound), except that a large
- *   matrix whose 2-step warm estimate is below 0.99 kappa cap skips that measurement (an
+ *   matrix whose one-round warm block estimate is below 0.99 kappa cap skips that measurement (an
  *   ESTIMATE: the cheap path of the normal regime). Every input the paper covers passes
  *   unchanged. On [0, kappa] `p(s) <= s` (with `t = alpha s^2 <= 1`,
  *   `p(s) / s = 1 - 3t^2 + 3t^3 - t^4 <= 1`), so no singular value grows.
@@ -127,7 +126,7 @@ export class SpectralSoftCap extends SpectralConstraintBase {
       const certified = this.settings.guarantee === 'certified';
       const limit = this.kappa * this.cap;
       const quick = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST
-        ? Infinity : this.powerRound(`in:mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], 2).sigma;
+        ? Infinity : this.blockRound(`in:mat:${m.shape.join('x')}`, m, 1).sigma;
       const sigma = quick <= 0.99 * limit ? quick : this.measure(m, {}, this.settings, 1, undefined, 'in:').sigma;
       const pre = Number.isFinite(sigma) && sigma > limit ? limit / sigma : 1;
       const x = tf.mul(m, pre / this.cap) as tf.Tensor2D;

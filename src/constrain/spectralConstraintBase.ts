@@ -3,7 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { matrixOperator, powerStep, type TensorOperator } from '../estimate/powerStep.js';
+import { powerStep, type TensorOperator } from '../estimate/powerStep.js';
+import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
@@ -123,6 +124,8 @@ export interface MeasuredSigma {
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, Float32Array>();
   private readonly calls = new Map<string, CheckSchedule>();
+  /** The block's Ritz value ratios of the last call per weight (the drift test of blockPowerRound). */
+  private readonly ratios = new Map<string, Float64Array>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -178,6 +181,25 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   }
 
   /**
+   * Warm-started block power iteration with Rayleigh-Ritz (`blockPowerRound`) on the matrix
+   * `m` for the weight `key`: at least `iterations` rounds (COLD_START_ITERATIONS on a new
+   * shape), then more while the estimated error of sigma^2 exceeds `tolerance`, at most
+   * `blockRounds(maxIterations)` rounds in all. One backend read per round. Stores the next block. Returns
+   * the ESTIMATE sigma (from below), the top singular pair (host arrays) and whether it converged.
+   */
+  protected blockRound(key: string, m: tf.Tensor2D, iterations: number, tolerance = Infinity, maxIterations = 0): {
+    sigma: number; u: Float32Array; v: Float32Array; converged: boolean; cold: boolean;
+  } {
+    const old = this.vectors.get(key) ?? null;
+    const cold = old === null || (old.length !== m.shape[1] && old.length % m.shape[1] !== 0);
+    const min = cold ? Math.max(iterations, COLD_START_ITERATIONS) : iterations;
+    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, blockRounds(maxIterations)), cold ? null : this.ratios.get(key) ?? null);
+    this.vectors.set(key, r.block);
+    this.ratios.set(key, r.ratios);
+    return { sigma: r.sigma, u: r.u, v: r.v, converged: r.converged, cold };
+  }
+
+  /**
    * sigma_max of a weight (a Dense matrix, the reshaped conv kernel, or with `conv.inputShape`
    * the convolution operator: its exact matrix when that is cheap to certify,
    * `cheapConvOperatorMatrix`) as the constraint must rescale by, per `settings` (see
@@ -193,7 +215,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     if (small !== null) w = tf.tensor2d(small.data, [small.rows, small.cols]);
     const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
     let key: string;
-    let pr: ReturnType<SpectralConstraintBase['powerRound']>;
+    let pr: { sigma: number; converged: boolean; cold: boolean };
     let m: tf.Tensor2D | null = null;
     if (convOp) {
       const op = convKernelOperator(w, conv.inputShape as number[], { strides: conv.strides, padding: conv.padding });
@@ -202,9 +224,12 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     } else {
       m = weightMatrix(w);
       key = `${prefix}mat:${m.shape.join('x')}`;
-      // host certificate this call anyway: its float64 power steps are cheaper than the backend's
-      const host = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
-      pr = this.powerRound(key, matrixOperator(m), m.shape[1], iterations, host ? Infinity : settings.tolerance, host ? 0 : settings.maxIterations);
+      // a cheap host certificate runs this call anyway (its float64 Lanczos is the estimate),
+      // unless 'certified' needs an estimate first to decide whether to test inside the cap
+      const cheap = certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
+      pr = cheap && !(certified && cap !== undefined && insideFloor > 0)
+        ? { sigma: 0, converged: true, cold: !this.vectors.has(key) }
+        : this.blockRound(key, m, iterations, certified ? Infinity : settings.tolerance, certified ? 0 : settings.maxIterations);
     }
     let schedule = this.calls.get(key);
     if (schedule === undefined) { schedule = new CheckSchedule(settings.checkEvery); this.calls.set(key, schedule); }
@@ -213,18 +238,18 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     const cheap = m !== null && certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
     const check = certified || cheap || pr.cold || !pr.converged || due;
     if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
-    const v0 = this.vectors.get(key) as Float32Array;
+    const v0 = this.vectors.get(key) ?? null;
     let upper: number;
     let estimate: number;
     if (m !== null) {
       const [rows, cols] = m.shape;
-      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0, CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
+      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0 === null ? null : v0.subarray(0, cols), CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
       if (Number.isNaN(c.estimate)) return { sigma: c.upperBound, checked: true, inside: true, estimate: pr.sigma };
       upper = c.upperBound; estimate = c.estimate;
-      this.vectors.set(key, c.v);
+      this.vectors.set(key, withFirstRow(v0, c.v));
     } else {
       const r = convSpectralNorm(w, conv.inputShape as number[], {
-        strides: conv.strides, padding: conv.padding, init: v0, iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
+        strides: conv.strides, padding: conv.padding, init: v0 ?? undefined, iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
       });
       upper = r.upperBound; estimate = r.sigma;
       this.vectors.set(key, r.v);
@@ -252,5 +277,14 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   dispose(): void {
     this.vectors.clear();
     this.calls.clear();
+    this.ratios.clear();
   }
+}
+
+/** `block` (rows of length `v.length`) with its first row replaced by `v` (re-orthonormalized by the next round); `v` alone without a block. */
+function withFirstRow(block: Float32Array | null, v: Float32Array): Float32Array {
+  if (block === null || block.length <= v.length || block.length % v.length !== 0) return v;
+  const out = Float32Array.from(block);
+  out.set(v, 0);
+  return out;
 }
