@@ -24,6 +24,7 @@ const VARIANTS = [
   ['plain', 'plain step', {}, 'plain'],
   ['snLayer', 'SpectralNormalization layer', { layer: {} }, 'spectralNorm'],
   ['snLayerCertified', 'SpectralNormalization layer, certified', { layer: { guarantee: 'certified' } }, 'spectralNorm'],
+  ['snLayerEstimate', "SpectralNormalization layer, 'estimate' (PyTorch's step, no promise)", { layer: { guarantee: 'estimate' } }, 'spectralNorm'],
   ['normalize', 'spectralNormalize', { constraint: (g) => spectralNormalize({ target: CAP, ...g }) }, 'normalize'],
   ['normalizeCertified', 'spectralNormalize, certified', { constraint: (g) => spectralNormalize({ target: CAP, ...g }), guarantee: 'certified' }, 'normalize'],
   ['projection', 'lipschitzProjection', { constraint: (g) => lipschitzProjection({ maxNorm: CAP, ...g }) }, 'projection'],

@@ -12,14 +12,24 @@ import {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-// `--only constraints`: just the constraint/SpectralNormalization overheads (issue 12) beside PyTorch,
+// `--only tight`: the tight-certificate table alone. `--only constraints`: just the constraint/SpectralNormalization overheads (issue 12) beside PyTorch,
 // written to bench/results-constraints.json. `--models mlp,mnist` picks the training steps.
 const argv = process.argv.slice(2);
 const argOf = (flag) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
 const only = argOf('--only');
-if (only !== undefined && only !== 'constraints') {
-  console.error(`bench: --only must be 'constraints', got ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'constraints' && only !== 'tight') {
+  console.error(`bench: --only must be 'constraints' or 'tight', got ${JSON.stringify(only)}`);
   process.exit(2);
+}
+// `--only tight`: just the tight global certificates table (issue 11), written to bench/results-tight.json.
+if (only === 'tight') {
+  const { tightBoundRows, formatTightRows } = await import('./tightBounds.mjs');
+  await setBackend('wasm');
+  const rows = await tightBoundRows();
+  writeFileSync(`${here}results-tight.json`, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  console.log('Tight global certificates: certified bound / best realized lower bound (CPU s), per method (issue 11):');
+  console.log(formatTightRows(rows));
+  process.exit(0);
 }
 const constraintModels = argOf('--models')?.split(',');
 if (only === 'constraints') {

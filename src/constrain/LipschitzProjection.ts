@@ -11,7 +11,7 @@ export interface LipschitzProjectionOptions extends ConvKernelOptions, Guarantee
   powerVectors?: PowerVectorState[];
   /** Largest spectral norm allowed (required, > 0). */
   maxNorm: number;
-  /** Warm-started power iterations per call before the residual test. Default 1 (the first call on a shape runs 15). */
+  /** Warm-started iterations per call (matrices: block Krylov rounds) before the tolerance test. Default 1 (the first call on a shape runs 15). */
   iterations?: number;
 }
 
@@ -19,8 +19,8 @@ export interface LipschitzProjectionOptions extends ConvKernelOptions, Guarantee
  * Projection onto the spectral-norm ball: `W <- W / max(1, sigma(W) / maxNorm)` (Gouk et al.
  * 2021, "Regularisation of neural networks by enforcing Lipschitz continuity", Algorithm 1).
  * Promise, from the first call on: sigma_max(result) <= maxNorm (1 + 1e-3).
- * - `guarantee: 'checked'` (default): sigma from warm-started power iteration run to a residual
- *   tolerance, with a CERTIFIED check (float64 Gram + Cholesky) on the first call, every
+ * - `guarantee: 'checked'` (default): sigma from a warm-started iteration run to a tolerance
+ *   (block Krylov rounds for matrices, see `SpectralGuarantee`), with a CERTIFIED check (float64 Gram + Cholesky) on the first call, every
  *   `checkEvery` calls and when the iteration does not converge (see `SpectralGuarantee`).
  *   Between checks the promise rests on the converged ESTIMATE (measured with exact SVDs in the
  *   tests: close-gap Gaussian matrices and Adam training at lr 1e-2).
@@ -29,7 +29,8 @@ export interface LipschitzProjectionOptions extends ConvKernelOptions, Guarantee
  * Weights inside the ball (estimate <= maxNorm (1 + 1e-4), or certified <= maxNorm) come back
  * bit-identical: tfjs-layers re-applies constraints when loading, and this keeps a saved model
  * unchanged. Dense kernels as is; conv kernels by the true operator norm with `inputShape`
- * (checked/certified by the DFT and dense bounds of `convSpectralNorm`), else by the reshaped
+ * (small operators as their exact matrix, `cheapConvOperatorMatrix`; larger ones checked or
+ * certified by the DFT and dense bounds of `convSpectralNorm`), else by the reshaped
  * [k * cin, cout] matrix.
  */
 export class LipschitzProjection extends SpectralConstraintBase {

@@ -3,11 +3,11 @@ import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator } from '../estimate/powerStep.js';
-import { SpectralConstraintBase, weightMatrix, type PowerVectorState } from './spectralConstraintBase.js';
+import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
 import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
 
 /** Options of `spectralHammer`. */
-export interface SpectralHammerOptions extends GuaranteeOptions {
+export interface SpectralHammerOptions extends ConvKernelOptions, GuaranteeOptions {
   /** Persisted power-iteration vectors (written by getConfig; restores the warm start after loading). */
   powerVectors?: PowerVectorState[];
   /** The value the top singular value is set to (required, > 0). */
@@ -16,7 +16,8 @@ export interface SpectralHammerOptions extends GuaranteeOptions {
   iterations?: number;
   /**
    * The paper's algorithm alone (the rank-one update, no fallback): sigma_max = cap only while
-   * sigma_2(W) <= cap. Default false.
+   * sigma_2(W) <= cap. Default false. Refuses `inputShape` (the paper's update acts on the
+   * reshaped kernel and promises nothing about the convolution operator).
    */
   faithful?: boolean;
 }
@@ -34,14 +35,21 @@ export interface SpectralHammerOptions extends GuaranteeOptions {
  *   `lipschitzProjection` does, so sigma_max(result) <= cap (1 + 1e-3) from the first call
  *   ('checked') or <= cap up to float32 rounding ('certified'); see `SpectralGuarantee`.
  *   When sigma_2(W) <= cap both projections leave the result as the paper's.
- * The vector persists in the instance (warm start). Dense kernels as is; conv kernels as the
- * reshaped [k * cin, cout] matrix.
+ * The vector persists in the instance (warm start). Dense kernels as is; conv kernels: the
+ * rank-one update and the remainder's projection act on the reshaped [k * cin, cout] matrix (a
+ * rank-one change of the convolution operator is not a convolution); with `inputShape` the
+ * final projection measures the convolution's TRUE operator norm on that input (as
+ * `lipschitzProjection` does), so the promise sigma_max <= cap (1 + 1e-3) ('checked') or <= cap
+ * ('certified') is about the layer itself. The reshaped matrix's norm can be smaller than the
+ * operator's by up to sqrt(taps / stride product), so that projection usually scales the
+ * hammered kernel down (the reshaped top singular value then ends below the cap).
  */
 export class SpectralHammer extends SpectralConstraintBase {
   static readonly className = 'SpectralHammer';
   readonly cap: number;
   readonly iterations: number;
   readonly faithful: boolean;
+  readonly conv: ConvKernelOptions;
   readonly settings: GuaranteeSettings;
 
   constructor(options: SpectralHammerOptions) {
@@ -51,6 +59,7 @@ export class SpectralHammer extends SpectralConstraintBase {
     this.iterations = checkNumber('options.iterations', options.iterations ?? 16, { min: 1, integer: true, max: 1e4 });
     if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
     this.faithful = options.faithful ?? false;
+    this.conv = readConvOptions(options, this.faithful);
     this.settings = readGuarantee(options);
     this.loadVectors(options.powerVectors);
   }
@@ -63,17 +72,28 @@ export class SpectralHammer extends SpectralConstraintBase {
   override apply(w: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const m = weightMatrix(w);
-      const { sigma, u, v } = this.powerRound(`mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], this.iterations);
-      const outer = tf.matMul(tf.reshape(u, [m.shape[0], 1]), tf.reshape(v, [1, m.shape[1]]));
-      if (this.faithful) return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
+      const [rows, cols] = m.shape;
+      const key = `mat:${rows}x${cols}`;
+      let sigma: number;
+      let outer: tf.Tensor;
+      if (this.faithful) {
+        const r = this.powerRound(key, matrixOperator(m), cols, this.iterations);
+        sigma = r.sigma;
+        outer = tf.matMul(tf.reshape(r.u, [rows, 1]), tf.reshape(r.v, [1, cols]));
+        return tf.reshape(tf.add(m, tf.mul(outer, this.cap - sigma)), w.shape);
+      }
+      // the top pair from the block Krylov rounds run to the tolerance (`iterations` is the faithful path's step count)
+      const r = this.blockRound(key, m, 1, this.settings.tolerance, this.settings.maxIterations);
+      sigma = r.sigma;
+      outer = tf.matMul(tf.tensor2d(r.u, [rows, 1]), tf.tensor2d(r.v, [1, cols]));
       const rest = this.project(tf.sub(m, tf.mul(outer, sigma)), this.cap, {}, this.settings, 1, 'rest:');
       const out = tf.add(rest, tf.mul(outer, this.cap));
-      return tf.reshape(this.project(out, this.cap, {}, this.settings, 1, 'out:'), w.shape);
+      return this.project(tf.reshape(out, w.shape), this.cap, this.conv, this.settings, 1, 'out:');
     });
   }
 
   override getConfig(): serialization.ConfigDict {
-    return { cap: this.cap, iterations: this.iterations, faithful: this.faithful, ...this.settings, ...this.vectorsConfig() };
+    return { cap: this.cap, iterations: this.iterations, faithful: this.faithful, ...this.settings, ...this.conv, ...this.vectorsConfig() };
   }
 }
 tf.serialization.registerClass(SpectralHammer);

@@ -14,7 +14,8 @@ export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOpti
   powerVectors?: PowerVectorState[];
   /**
    * The paper's map alone (no final projection): promise 1.0109 cap instead of cap.
-   * Default false.
+   * Default false. Refuses `inputShape` (the map acts on the reshaped kernel and promises
+   * nothing about the convolution operator).
    */
   faithful?: boolean;
 }
@@ -32,7 +33,7 @@ export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOpti
  * does (it moves only weights the polynomial left up to 1.09 % above the cap), so the promise is
  * sigma_max <= cap (1 + 1e-3) from the first call ('checked', see `SpectralGuarantee`), or
  * <= cap up to float32 rounding ('certified'). `faithful: true`: the paper's map only, promise
- * 1.0109 cap. Dense kernels as is; conv kernels: the polynomial acts on the reshaped
+ * 1.0109 cap (of the reshaped matrix; `inputShape` is refused). Dense kernels as is; conv kernels: the polynomial acts on the reshaped
  * [k * cin, cout] matrix (a polynomial in the convolution operator is not a convolution); with
  * `inputShape` the final projection uses the convolution's true operator norm, so the promise
  * is about the layer itself.
@@ -50,7 +51,7 @@ export class SpectralHardCap extends SpectralConstraintBase {
     this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
     if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
     this.faithful = options.faithful ?? false;
-    this.conv = readConvOptions(options);
+    this.conv = readConvOptions(options, this.faithful);
     this.settings = readGuarantee(options);
     this.loadVectors(options.powerVectors);
   }

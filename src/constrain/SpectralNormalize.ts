@@ -11,7 +11,7 @@ export interface SpectralNormalizeOptions extends ConvKernelOptions, GuaranteeOp
   powerVectors?: PowerVectorState[];
   /** Spectral norm the weight is scaled to. Default 1. Must be > 0. */
   target?: number;
-  /** Warm-started power iterations per call. Default 1 (the first call on a shape runs 15). */
+  /** Warm-started iterations per call (matrices: block Krylov rounds) before the tolerance test. Default 1 (the first call on a shape runs 15). */
   iterations?: number;
 }
 
@@ -20,7 +20,7 @@ export interface SpectralNormalizeOptions extends ConvKernelOptions, GuaranteeOp
  * 2018, "Spectral Normalization for GANs"), with sigma from power iteration whose vector
  * persists in the instance (warm start, as PyTorch's spectral_norm).
  * Promise, from the first call on: |sigma_max(result) / target - 1| <= 1e-3.
- * - `guarantee: 'checked'` (default): power iteration run to a residual tolerance each call,
+ * - `guarantee: 'checked'` (default): warm-started iteration run to a tolerance each call (see `SpectralGuarantee`),
  *   with a CERTIFIED check (float64 Gram + Cholesky) on the first call, every `checkEvery`
  *   calls and when the iteration does not converge; between checks the promise rests on the
  *   converged ESTIMATE (tested with exact SVDs on close-gap matrices and fast training).
@@ -29,8 +29,10 @@ export interface SpectralNormalizeOptions extends ConvKernelOptions, GuaranteeOp
  * Weights already within 1e-4 of the target (certified: certified <= target and estimate >=
  * target (1 - 1e-3)) come back bit-identical (loading a saved model re-applies constraints).
  * Dense kernels [in, out] as is; conv kernels by the convolution's true operator norm when
- * `inputShape` is given (checked by `convSpectralNorm`'s certified bound; where that bound is
- * loose, a failed check rescales by it and the result can fall below target), otherwise by
+ * `inputShape` is given (small operators as their exact matrix, certified every call by
+ * `cheapConvOperatorMatrix` + `certifyMatrixNorm`; larger ones checked by `convSpectralNorm`'s
+ * certified bound: where that bound is loose, a failed check rescales by it and the result can
+ * fall below target), otherwise by
  * the reshaped [k * cin, cout] matrix (see ConvKernelOptions).
  */
 export class SpectralNormalize extends SpectralConstraintBase {

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { matrixOperator } from '../estimate/powerStep.js';
 import { CHEAP_CHECK_COST, certificateCost } from './certifiedMatrixNorm.js';
 import { oddPolynomialIteration, oddPolynomialScalar, softCapSteps } from '../optim/oddPolynomial.js';
 import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
@@ -72,15 +71,20 @@ function softCapMax(alpha: number, kappa: number): number {
  *   calls). So W is first projected onto the `kappa * cap` ball, `W <- W min(1, kappa cap /
  *   sigma(W))`, with sigma measured as `lipschitzProjection` does (residual-converged power
  *   iteration with certified checks; 'certified': the certified bound), except that a large
- *   matrix whose 2-step warm estimate is below 0.99 kappa cap skips that measurement (an
+ *   matrix whose one-round warm block estimate is below 0.99 kappa cap skips that measurement (an
  *   ESTIMATE: the cheap path of the normal regime). Every input the paper covers passes
  *   unchanged. On [0, kappa] `p(s) <= s` (with `t = alpha s^2 <= 1`,
  *   `p(s) / s = 1 - 3t^2 + 3t^3 - t^4 <= 1`), so no singular value grows.
  * - `guarantee`: 'checked' (default) relies on that float64 analysis of the polynomial (in
- *   exact arithmetic; float32 rounding adds ~1e-6 relative) and on the measured sigma; 'certified' measures with the certified bound and also projects the result onto the
+ *   exact arithmetic; float32 rounding adds ~1e-6 relative) and on the measured sigma;
+ *   'certified' measures with the certified bound and also projects the result onto the
  *   `promise()` ball with one (cost: see `SpectralGuarantee`).
- * Dense kernels as is; conv kernels as the reshaped [k * cin, cout] matrix (with `inputShape`,
- * the 'certified' projection uses the convolution's true operator norm).
+ * Dense kernels as is; conv kernels: the polynomial acts on the reshaped [k * cin, cout] matrix
+ * (a polynomial in the convolution operator is not a convolution), whose norm can be smaller
+ * than the operator's by up to sqrt(taps / stride product). With `inputShape` the result is
+ * then projected onto the `promise()` ball in the convolution's TRUE operator norm on that
+ * input, in both modes (as `lipschitzProjection` does: 'checked' promises sigma_max <=
+ * promise() (1 + 1e-3) with certified checks, 'certified' <= promise() up to float32 rounding).
  */
 export class SpectralSoftCap extends SpectralConstraintBase {
   static readonly className = 'SpectralSoftCap';
@@ -122,12 +126,13 @@ export class SpectralSoftCap extends SpectralConstraintBase {
       const certified = this.settings.guarantee === 'certified';
       const limit = this.kappa * this.cap;
       const quick = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST
-        ? Infinity : this.powerRound(`in:mat:${m.shape.join('x')}`, matrixOperator(m), m.shape[1], 2).sigma;
+        ? Infinity : this.blockRound(`in:mat:${m.shape.join('x')}`, m, 1).sigma;
       const sigma = quick <= 0.99 * limit ? quick : this.measure(m, {}, this.settings, 1, undefined, 'in:').sigma;
       const pre = Number.isFinite(sigma) && sigma > limit ? limit / sigma : 1;
       const x = tf.mul(m, pre / this.cap) as tf.Tensor2D;
       const out = tf.reshape(tf.mul(oddPolynomialIteration(x, softCapSteps(this.alpha)), this.cap), w.shape);
-      return this.settings.guarantee === 'certified' ? this.project(out, this.promised, this.conv, this.settings, 1) : out;
+      const operator = this.conv.inputShape !== undefined && (w.rank === 3 || w.rank === 4);
+      return certified || operator ? this.project(out, this.promised, this.conv, this.settings, 1) : out;
     });
   }
 

@@ -3,10 +3,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { Constraint } from '@tensorflow/tfjs-layers/dist/constraints.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
-import { matrixOperator, powerStep, type TensorOperator } from '../estimate/powerStep.js';
+import { powerStep, type TensorOperator } from '../estimate/powerStep.js';
+import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convKernelOperator } from '../estimate/conv/convKernelOperator.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from './certifiedMatrixNorm.js';
+import { cheapConvOperatorMatrix } from './cheapConvOperatorMatrix.js';
 import { CHECK_SLACK, CheckSchedule, type GuaranteeSettings } from './spectralGuarantee.js';
 
 export type { Constraint };
@@ -39,7 +41,7 @@ export interface ConvKernelOptions {
   /**
    * Input shape of the convolution without batch (`[length, cin]` or `[height, width, cin]`).
    * Given: a 3-D/4-D kernel is measured by the TRUE operator norm of the convolution on that
-   * input (`convKernelOperator`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
+   * input (`convKernelOperator`; small operators as their exact matrix, `cheapConvOperatorMatrix`). Omitted: by the norm of the reshaped matrix `[k * cin, cout]`
    * (PyTorch's spectral_norm), which can be smaller than the convolution's norm by up to
    * sqrt(taps / stride product), so it certifies nothing about the layer.
    */
@@ -50,9 +52,17 @@ export interface ConvKernelOptions {
   padding?: 'same' | 'valid';
 }
 
-/** Reads and validates the conv options (fields named `options.*`). */
-export function readConvOptions(options: ConvKernelOptions): ConvKernelOptions {
+/**
+ * Reads and validates the conv options (fields named `options.*`). `faithful`: the constraint
+ * runs a paper's map on the reshaped kernel only, with no projection that could measure the
+ * convolution operator, so `inputShape` is refused (naming `options.inputShape`) rather than
+ * silently ignored.
+ */
+export function readConvOptions(options: ConvKernelOptions, faithful = false): ConvKernelOptions {
   const { inputShape, strides, padding } = options;
+  if (faithful && inputShape !== undefined) {
+    throw new LipkitError('options.inputShape', 'cannot be used with faithful: true (the paper\'s map acts on the reshaped [k * cin, cout] kernel and keeps no cap on the convolution operator); drop faithful to keep the cap on the operator');
+  }
   if (inputShape !== undefined) {
     if (!Array.isArray(inputShape) || inputShape.length < 2 || inputShape.length > 3) {
       throw new LipkitError('options.inputShape', `must be [length, cin] or [height, width, cin], got ${JSON.stringify(inputShape)}`);
@@ -114,6 +124,8 @@ export interface MeasuredSigma {
 export abstract class SpectralConstraintBase extends ConstraintBase {
   private readonly vectors = new Map<string, Float32Array>();
   private readonly calls = new Map<string, CheckSchedule>();
+  /** The block's Ritz value ratios of the last call per weight (the drift test of blockPowerRound). */
+  private readonly ratios = new Map<string, Float64Array>();
 
   /** Restores persisted vectors (the `powerVectors` config field); validated, named `options.powerVectors`. */
   protected loadVectors(state: unknown): void {
@@ -169,8 +181,28 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   }
 
   /**
+   * Warm-started block power iteration with Rayleigh-Ritz (`blockPowerRound`) on the matrix
+   * `m` for the weight `key`: at least `iterations` rounds (COLD_START_ITERATIONS on a new
+   * shape), then more while the estimated error of sigma^2 exceeds `tolerance`, at most
+   * `blockRounds(maxIterations)` rounds in all. One backend read per round. Stores the next block. Returns
+   * the ESTIMATE sigma (from below), the top singular pair (host arrays) and whether it converged.
+   */
+  protected blockRound(key: string, m: tf.Tensor2D, iterations: number, tolerance = Infinity, maxIterations = 0): {
+    sigma: number; u: Float32Array; v: Float32Array; converged: boolean; cold: boolean;
+  } {
+    const old = this.vectors.get(key) ?? null;
+    const cold = old === null || (old.length !== m.shape[1] && old.length % m.shape[1] !== 0);
+    const min = cold ? Math.max(iterations, COLD_START_ITERATIONS) : iterations;
+    const r = blockPowerRound(m, cold ? null : old, min, tolerance, Math.max(min, blockRounds(maxIterations)), cold ? null : this.ratios.get(key) ?? null);
+    this.vectors.set(key, r.block);
+    this.ratios.set(key, r.ratios);
+    return { sigma: r.sigma, u: r.u, v: r.v, converged: r.converged, cold };
+  }
+
+  /**
    * sigma_max of a weight (a Dense matrix, the reshaped conv kernel, or with `conv.inputShape`
-   * the convolution operator) as the constraint must rescale by, per `settings` (see
+   * the convolution operator: its exact matrix when that is cheap to certify,
+   * `cheapConvOperatorMatrix`) as the constraint must rescale by, per `settings` (see
    * `SpectralGuarantee`): the converged power-iteration estimate, replaced at a check by
    * `max(estimate, bound / (1 + CHECK_SLACK))` ('checked') or by the certified bound itself
    * ('certified'). With 'certified' and `cap`, when the estimate is >= `insideFloor`, first
@@ -178,9 +210,12 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
    */
   protected measure(w: tf.Tensor, conv: ConvKernelOptions, settings: GuaranteeSettings, iterations: number, cap?: number, prefix = '', insideFloor = 0): MeasuredSigma {
     const certified = settings.guarantee === 'certified';
+    // a small convolution is measured as its exact operator matrix (certified on every call, as a small matrix)
+    const small = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined ? cheapConvOperatorMatrix(w, conv.inputShape, conv) : null;
+    if (small !== null) w = tf.tensor2d(small.data, [small.rows, small.cols]);
     const convOp = (w.rank === 3 || w.rank === 4) && conv.inputShape !== undefined;
     let key: string;
-    let pr: ReturnType<SpectralConstraintBase['powerRound']>;
+    let pr: { sigma: number; converged: boolean; cold: boolean };
     let m: tf.Tensor2D | null = null;
     if (convOp) {
       const op = convKernelOperator(w, conv.inputShape as number[], { strides: conv.strides, padding: conv.padding });
@@ -189,9 +224,12 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     } else {
       m = weightMatrix(w);
       key = `${prefix}mat:${m.shape.join('x')}`;
-      // host certificate this call anyway: its float64 power steps are cheaper than the backend's
-      const host = certified || certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
-      pr = this.powerRound(key, matrixOperator(m), m.shape[1], iterations, host ? Infinity : settings.tolerance, host ? 0 : settings.maxIterations);
+      // a cheap host certificate runs this call anyway (its float64 Lanczos is the estimate),
+      // unless 'certified' needs an estimate first to decide whether to test inside the cap
+      const cheap = certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
+      pr = cheap && !(certified && cap !== undefined && insideFloor > 0)
+        ? { sigma: 0, converged: true, cold: !this.vectors.has(key) }
+        : this.blockRound(key, m, iterations, certified ? Infinity : settings.tolerance, certified ? 0 : settings.maxIterations);
     }
     let schedule = this.calls.get(key);
     if (schedule === undefined) { schedule = new CheckSchedule(settings.checkEvery); this.calls.set(key, schedule); }
@@ -200,18 +238,18 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     const cheap = m !== null && certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
     const check = certified || cheap || pr.cold || !pr.converged || due;
     if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
-    const v0 = this.vectors.get(key) as Float32Array;
+    const v0 = this.vectors.get(key) ?? null;
     let upper: number;
     let estimate: number;
     if (m !== null) {
       const [rows, cols] = m.shape;
-      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0, CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
+      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0 === null ? null : v0.subarray(0, cols), CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
       if (Number.isNaN(c.estimate)) return { sigma: c.upperBound, checked: true, inside: true, estimate: pr.sigma };
       upper = c.upperBound; estimate = c.estimate;
-      this.vectors.set(key, c.v);
+      this.vectors.set(key, withFirstRow(v0, c.v));
     } else {
       const r = convSpectralNorm(w, conv.inputShape as number[], {
-        strides: conv.strides, padding: conv.padding, init: v0, iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
+        strides: conv.strides, padding: conv.padding, init: v0 ?? undefined, iterations: 200, tolerance: 1e-7, relativeSlack: CHECK_SLACK / 2,
       });
       upper = r.upperBound; estimate = r.sigma;
       this.vectors.set(key, r.v);
@@ -239,5 +277,14 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
   dispose(): void {
     this.vectors.clear();
     this.calls.clear();
+    this.ratios.clear();
   }
+}
+
+/** `block` (rows of length `v.length`) with its first row replaced by `v` (re-orthonormalized by the next round); `v` alone without a block. */
+function withFirstRow(block: Float32Array | null, v: Float32Array): Float32Array {
+  if (block === null || block.length <= v.length || block.length % v.length !== 0) return v;
+  const out = Float32Array.from(block);
+  out.set(v, 0);
+  return out;
 }

@@ -3,14 +3,20 @@ import { checkNumber } from '../util/validate.js';
 
 /**
  * What a spectral constraint guarantees about sigma_max of its result (see each constraint):
- * - `'checked'` (default): sigma from warm-started power iteration run until its relative
- *   residual `||A^T A v - sigma^2 v|| / sigma^2` is below `tolerance` (at most `maxIterations`
- *   steps), plus a CERTIFIED check (float64 Gram + Cholesky, `certifyMatrixNorm`; the DFT /
+ * - `'checked'` (default): sigma from a warm-started iteration run to `tolerance`: for matrices
+ *   (Dense kernels, reshaped conv kernels) block Krylov rounds with Rayleigh-Ritz
+ *   (`blockPowerRound`, at most `maxIterations / BLOCK_SIZE` rounds) until the estimated error
+ *   of sigma (`residual^2 / gap`) is below `tolerance`, trusted only when the block's top Ritz
+ *   values are spread by at least TRUSTED_GAP or DRIFT_FACTOR times their drift since the
+ *   previous call (otherwise a flat top counts as not converged); for conv
+ *   operators power iteration until its relative residual `||A^T A v - sigma^2 v|| / sigma^2`
+ *   is below `tolerance` (at most `maxIterations` steps); plus a CERTIFIED check (float64 Gram + Cholesky, `certifyMatrixNorm`; the DFT /
  *   dense bound for convolutions) on the first call for each weight shape, every `checkEvery`
  *   calls (an interval that doubles, up to 8 checkEvery, while checks pass), whenever the
- *   iteration did not converge, and on every call when the certificate is
- *   cheap (`certificateCost` <= 2^21 multiply-adds, about 1 ms); a failed check rescales by the
- *   certified bound. Measured (tests, exact SVD): sigma_max <= cap (1 + 1e-3) after every call;
+ *   iteration did not converge (or is not trusted), and on every call when the certificate is
+ *   cheap (`certificateCost` <= 2^21 multiply-adds, about 1 ms; a convolution with `inputShape`
+ *   is then measured as its exact operator matrix, `cheapConvOperatorMatrix`); a failed check
+ *   rescales by the certified bound. Measured (tests, exact SVD): sigma_max <= cap (1 + 1e-3) after every call;
  *   between checks this is an ESTIMATE (power iteration can in principle stop on a wrong
  *   singular vector), at the checks it is certified.
  * - `'certified'`: every call rescales by a certified upper bound, so the cap holds exactly up
@@ -24,9 +30,9 @@ export type SpectralGuarantee = 'checked' | 'certified';
 export interface GuaranteeOptions {
   /** `'checked'` (default) or `'certified'`; see `SpectralGuarantee`. */
   guarantee?: SpectralGuarantee;
-  /** Relative power-iteration residual at which a call stops iterating. Default 2e-4. */
+  /** Where a call stops iterating: matrices, the estimated relative error of sigma; conv operators, the relative power residual. Default 2e-4. */
   tolerance?: number;
-  /** Backend power steps per call at most (beyond the first `iterations`) before the host check takes over. Default 16. */
+  /** Backend power steps per call at most (beyond the first `iterations`; matrices: `ceil(maxIterations / BLOCK_SIZE)` block rounds) before the host check takes over. Default 16. */
   maxIterations?: number;
   /**
    * With `'checked'`: a certified check after this many calls per weight shape; the interval

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { PowerVectors } from './powerVectors.js';
@@ -9,32 +8,14 @@ import { KERNEL_LAYER_CLASSES, callWithKernel, kernelOf, resolveLayer, type Seri
 import { kernelOperatorFor, type KernelOperator, type KernelOperatorMethod } from './layerKernelOperator.js';
 import { withKernel } from './pieceKernel.js';
 import { sigmaOf } from '../estimate/powerStep.js';
+import { blockPowerRound, blockRounds } from '../estimate/blockPowerRound.js';
 import { convSpectralNorm } from '../estimate/conv/convSpectralNorm.js';
 import { CHEAP_CHECK_COST, certificateCost, certifyMatrixNorm } from '../constrain/certifiedMatrixNorm.js';
-import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from '../constrain/spectralGuarantee.js';
+import { cheapConvOperatorMatrix } from '../constrain/cheapConvOperatorMatrix.js';
+import { CHECK_SLACK, CheckSchedule, readGuarantee, type GuaranteeSettings, type SpectralGuarantee } from '../constrain/spectralGuarantee.js';
+import type { SpectralNormalizationConfig } from './spectralNormalizationConfig.js';
 
-/** Configuration of `SpectralNormalization`. */
-export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions {
-  /** The layer to normalize: an unbuilt tfjs-layers Dense, Conv1D or Conv2D (or its `{ className, config }`). */
-  layer: tfl.layers.Layer | SerializedLayer;
-  /** The spectral norm the effective kernel is scaled to. Default 1. */
-  target?: number;
-  /**
-   * Power-iteration steps per training call (`training: true`, as in `fit`) before the
-   * residual test; each is PyTorch's two matrix-vector products from the stored u. Default 1.
-   */
-  powerIterations?: number;
-  /** Power-iteration steps when the layer is built, so it is normalized before any training. Default 15 (PyTorch). */
-  warmupIterations?: number;
-  /**
-   * At build, after `warmupIterations` steps, keep iterating in rounds of `warmupIterations`
-   * while sigma still changes by more than this (relative), up to 20 rounds. Default 1e-5;
-   * 0 gives PyTorch's fixed warm-up.
-   */
-  warmupTolerance?: number;
-  /** Seed of the random start vector. Default 0. */
-  seed?: number;
-}
+export type { SpectralNormalizationConfig } from './spectralNormalizationConfig.js';
 
 /**
  * Spectral normalization as a wrapper layer (Miyato et al. 2018, "Spectral Normalization for
@@ -61,12 +42,16 @@ export interface SpectralNormalizationConfig extends LayerArgs, GuaranteeOptions
  *
  * Promise for the kernel each TRAINING call uses: |sigma_max(W_eff) / target - 1| <= 1e-3 from
  * the first call on ('checked', default), or sigma_max(W_eff) <= target up to float32 rounding
- * ('certified'); see `SpectralGuarantee`. A training call runs PyTorch's step (two
- * matrix-vector products from the stored u) and continues while the power residual exceeds
- * `tolerance` (at most `maxIterations` more steps); a CERTIFIED check (float64 Gram + Cholesky
+ * ('certified'); see `SpectralGuarantee`. A training call runs block Krylov rounds from the
+ * previous block (Dense/reshaped kernels; conv operators: PyTorch's power step from the stored
+ * u) while the estimated error exceeds `tolerance` (at most `maxIterations` power steps' worth),
+ * and trusts the estimate only when the top Ritz values are spread (TRUSTED_GAP: spectral
+ * normalization training flattens the top of the spectrum, and a settled block then misses the
+ * top direction; measured, so such calls are checked); a CERTIFIED check (float64 Gram + Cholesky
  * of the kernel matrix, or `convSpectralNorm`'s DFT/dense bound for a conv operator) runs on
- * the first training call, every `checkEvery` calls, when the residual did not converge, and
- * on every call when it is cheap (small kernels); a failed check rescales sigma by the bound.
+ * the first training call, every `checkEvery` calls, when the estimate is not trusted, and
+ * on every call when it is cheap (small kernels, and small conv operators, certified as their
+ * exact matrix by `cheapConvOperatorMatrix`); a failed check rescales sigma by the bound.
  * 'certified' divides by the certified bound on every training call (cost: the host Gram and
  * Cholesky each call). `lastTrainingSigma` is the sigma the last training call used.
  * Inference calls use the stored (u, v) on the CURRENT kernel, which the optimizer moved after
@@ -86,9 +71,13 @@ export class SpectralNormalization extends tfl.layers.Layer {
   readonly settings: GuaranteeSettings;
   /** sigma (the divisor) used by the last training call; NaN before the first. */
   lastTrainingSigma = NaN;
+  /** `guarantee: 'estimate'`: PyTorch's training step only (then `lastTrainingSigma` stays NaN: it is not read back). */
+  readonly estimateOnly: boolean;
   private schedule: CheckSchedule | null = null;
   /** Host copy of the stored u after a host step (saves a read on the next one); null when stale. */
   private hostU: Float32Array | null = null;
+  /** Host block of the block Krylov rounds (Dense/reshaped kernels); null until the first non-cheap training call. */
+  private block: Float32Array | null = null;
   private conv: { inputShape: number[]; strides: number[]; padding: 'same' | 'valid' } | null = null;
   private vectors: PowerVectors | null = null;
   private kernelOp: ((kernel: tf.Tensor) => KernelOperator) | null = null;
@@ -107,7 +96,8 @@ export class SpectralNormalization extends tfl.layers.Layer {
     const warmupIterations = checkNumber('config.warmupIterations', config.warmupIterations ?? 15, { min: 1, max: 10000, integer: true });
     const warmupTolerance = checkNumber('config.warmupTolerance', config.warmupTolerance ?? 1e-5, { min: 0, max: 1 });
     const seed = checkNumber('config.seed', config.seed ?? 0, { integer: true });
-    const settings = readGuarantee(config, 'config');
+    const estimateOnly = config.guarantee === 'estimate';
+    const settings = readGuarantee({ ...config, guarantee: estimateOnly ? 'checked' : (config.guarantee as SpectralGuarantee | undefined) }, 'config');
     const inherit = config.inputShape == null && config.batchInputShape == null && layer.batchInputShape != null
       ? { batchInputShape: layer.batchInputShape } : {};
     super({ ...config, ...inherit });
@@ -118,6 +108,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.warmupTolerance = warmupTolerance;
     this.seed = seed;
     this.settings = settings;
+    this.estimateOnly = estimateOnly;
   }
 
   override get trainableWeights(): tfl.LayerVariable[] {
@@ -170,7 +161,9 @@ export class SpectralNormalization extends tfl.layers.Layer {
       const kernel = kernelOf(this.layer);
       const { op } = kernelOp(kernel);
       let sigma: tf.Scalar;
-      if (kwargs?.training === true) {
+      if (kwargs?.training === true && this.estimateOnly) {
+        sigma = vectors.sigma(op, true, this.powerIterations);
+      } else if (kwargs?.training === true) {
         const scale = this.trainStep(kernel, op);
         sigma = tf.mul(sigmaOf(op, vectors.u.read(), vectors.v.read()), scale);
       } else {
@@ -195,11 +188,28 @@ export class SpectralNormalization extends tfl.layers.Layer {
     this.schedule ??= new CheckSchedule(this.settings.checkEvery);
     const due = this.schedule.due();
     if (host && this.conv === null) return this.hostStep(kernel, rows, cout, certified);
-    const pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
+    // a small conv operator: its exact matrix, certified on every call (as a small Dense kernel)
+    const small = this.conv === null ? null : cheapConvOperatorMatrix(kernel, this.conv.inputShape, this.conv);
+    let pr: { sigma: number; converged: boolean };
+    if (this.conv === null) {
+      // Dense or reshaped kernel [rows, cout]: block Krylov rounds (see blockPowerRound), warm
+      // started from the host block (or the stored u); stores the top pair as (u, v). No drift
+      // test (only TRUSTED_GAP): the normalization's gradient pushes the top direction down every
+      // step, and a block trusted by a small drift still missed the top (measured 1.5e-3 at drift 3e-3).
+      const m = (kernel.rank === 2 ? kernel : tf.reshape(kernel, [rows, cout])) as tf.Tensor2D;
+      const start = this.block ?? (vectors.u.read().dataSync() as Float32Array);
+      const r = blockPowerRound(m, start, this.powerIterations, this.settings.tolerance, Math.max(this.powerIterations, blockRounds(this.settings.maxIterations)));
+      this.block = r.block;
+      vectors.set(tf.tensor1d(r.v), tf.tensor1d(r.u));
+      pr = r;
+    } else {
+      pr = vectors.train(op, this.powerIterations, this.settings.tolerance, this.settings.maxIterations);
+    }
     this.hostU = null;
-    const check = due || !pr.converged;
+    const check = certified || small !== null || due || !pr.converged;
     if (!check) {
       this.lastTrainingSigma = pr.sigma;
+      // u^T A v of the stored pair is sigma up to float32 rounding (it is the Ritz pair's ||A y||)
       return 1;
     }
     let upper: number;
@@ -209,6 +219,13 @@ export class SpectralNormalization extends tfl.layers.Layer {
       const c = certifyMatrixNorm(kernel.dataSync(), rows, cout, vectors.u.read().dataSync() as Float32Array, CHECK_SLACK / 2);
       upper = c.upperBound; estimate = c.estimate;
       vectors.setFromU(op, tf.tensor1d(c.v));
+      if (this.block !== null && this.block.length % c.v.length === 0) this.block.set(c.v, 0);
+    } else if (small !== null) {
+      const c = certifyMatrixNorm(small.data, small.rows, small.cols, vectors.v.read().dataSync() as Float32Array, CHECK_SLACK / 2);
+      upper = c.upperBound; estimate = c.estimate;
+      const v = tf.tensor1d(c.v);
+      const av = op.apply(v);
+      vectors.set(tf.div(av, tf.add(tf.norm(av), 1e-12)), v);
     } else {
       const r = convSpectralNorm(kernel, this.conv.inputShape, {
         strides: this.conv.strides, padding: this.conv.padding, init: vectors.v.read().dataSync() as Float32Array,
@@ -298,6 +315,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
       warmupTolerance: this.warmupTolerance,
       seed: this.seed,
       ...this.settings,
+      ...(this.estimateOnly ? { guarantee: 'estimate' } : {}),
     };
   }
 

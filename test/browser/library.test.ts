@@ -13,6 +13,8 @@ import { launchChromium, openRecorded } from '../report/inspectReport.js';
 import { runWorkload } from './workload.js';
 
 const BACKENDS: lipkit.BackendName[] = ['wasm', 'cpu'];
+/** Numbers computed by float64 host optimization (engine-dependent in the last bits; see below). */
+const HOST_OPTIMIZED = new Set(['upperBound']);
 
 interface PageResult {
   firstCallBackend: string;
@@ -70,9 +72,19 @@ describe('lipkit bundled for the browser (headless Chromium)', () => {
       expect(Object.keys(node).length).toBeGreaterThan(10);
       for (const [k, v] of Object.entries(node)) {
         expect(Number.isFinite(v), `${b} ${k}`).toBe(true);
-        // Same kernels, same inputs: the same float32 results, bit for bit.
-        expect(web[k], `${b} ${k}: browser ${web[k]} vs node ${v}`).toBe(v);
+        if (HOST_OPTIMIZED.has(k)) {
+          // lipsdp's L-BFGS runs in float64 on the host through Math.exp / Math.log, whose last bits
+          // differ between V8 versions (Node 20 and Chromium 156 disagree on all transcendental
+          // functions, only sqrt agrees); a few hundred iterations carry that to ~1e-6 relative.
+          expect(Math.abs(web[k] - v) / v, `${b} ${k}: browser ${web[k]} vs node ${v}`).toBeLessThan(1e-5);
+        } else {
+          // Same kernels, same inputs: the same float32 results, bit for bit.
+          expect(web[k], `${b} ${k}: browser ${web[k]} vs node ${v}`).toBe(v);
+        }
       }
+      // Within its budget the bound is reproducible: a second run in the same engine gives the same numbers
+      // (lipsdp counts evaluations, it does not read the clock).
+      if (b === 'wasm') expect(await runWorkload(lipkit, url)).toEqual(node);
       expect(node.leakedTensors, b).toBe(0);
       expect(node.upperBound).toBeGreaterThanOrEqual(node.lowerBound);
       console.log(`browser vs node (${b}): ${Object.keys(node).length} numbers, max |diff| ${Math.max(...Object.keys(node).map((k) => Math.abs(web[k] - node[k])))}`);

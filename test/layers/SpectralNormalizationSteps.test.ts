@@ -56,3 +56,20 @@ describe('SpectralNormalization guarantee options', () => {
     expect(field(() => new SpectralNormalization({ layer: layer(), target: NaN }))).toBe('config.target');
   });
 });
+
+describe("SpectralNormalization guarantee: 'estimate' (PyTorch's step only)", () => {
+  beforeAll(async () => { await setBackend('cpu'); });
+  it('trains without reading sigma back, round-trips its config, and its stored sigma tracks the exact one', () => {
+    const sn = spectralNormalization({ layer: tfl.layers.dense({ units: 12, kernelInitializer: tfl.initializers.glorotNormal({ seed: 4 }) }), inputShape: [20], guarantee: 'estimate' });
+    const model = tfl.sequential({ layers: [sn] });
+    const x = tf.randomNormal([16, 20], 0, 1, 'float32', 5);
+    const opt = tf.train.sgd(1e-3);
+    for (let i = 0; i < 5; i++) opt.minimize(() => tf.tidy(() => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar));
+    expect(sn.estimateOnly).toBe(true);
+    expect(Number.isNaN(sn.lastTrainingSigma)).toBe(true);
+    expect(sn.getConfig()['guarantee']).toBe('estimate');
+    const k = sn.getWeights()[0] as tf.Tensor;
+    expect(Math.abs(sn.sigma() / exactSigma(k) - 1)).toBeLessThan(1e-2); // an estimate: small lr, warm start
+    opt.dispose(); model.dispose(); x.dispose();
+  });
+});

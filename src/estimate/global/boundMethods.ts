@@ -6,7 +6,7 @@ import { eclipseFast } from './eclipseFast.js';
 import { exactPlanarLipschitz } from './exactPlanar.js';
 import { extractLayerChain } from './layerChain.js';
 import { lipsdpNeuronBound } from './lipsdpNeuron.js';
-import { predictedSeconds } from './methodCost.js';
+import { lipsdpEvaluations, predictedSeconds } from './methodCost.js';
 
 /** The methods of `lipschitzBound`'s `method` option. */
 export const BOUND_METHODS = ['auto', 'product', 'combettes-pesquet', 'eclipse-fast', 'lipsdp', 'exact'] as const;
@@ -87,7 +87,11 @@ export function tightBounds(
   if (want('lipsdp') && !single && fits('lipsdp', predicted.eclipseFast + 2 * predicted.lipsdpCertificate)) {
     run('lipsdp', () => {
       const seconds = method === 'lipsdp' ? budget : Math.max(0.05, budget - elapsed() - predicted.lipsdpCertificate);
-      const r = lipsdpNeuronBound(chain, { seconds });
+      // The evaluation budget, planned from predicted (not elapsed) times, makes the bound reproducible
+      // whenever it finishes before the clock stops it.
+      const planned = method === 'lipsdp' ? budget
+        : Math.max(0.05, budget - predicted.combettesPesquet - predicted.eclipseFast - predicted.lipsdpCertificate);
+      const r = lipsdpNeuronBound(chain, { seconds, evaluationBudget: lipsdpEvaluations(chain, planned) });
       notes.push(...r.notes, `lipsdp: ${r.iterations} iterations`);
       return r.upperBound;
     });

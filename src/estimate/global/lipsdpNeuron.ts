@@ -17,6 +17,14 @@ export interface LipsdpNeuronOptions {
    * ~150 evaluations of rho(T) (large networks).
    */
   stages?: readonly number[];
+  /**
+   * Deterministic work budget: evaluations of rho(T) (one with the barrier counts as 4). When given, the
+   * barrier path is chosen (it needs ~150 evaluations) and its stages share the work by counting
+   * evaluations instead of reading the clock, so the bound does not depend on the machine's load
+   * unless `seconds` runs out first (then a note says so). `lipschitzBound` passes
+   * `lipsdpEvaluations(chain, seconds)`. Default: none (stages share the time).
+   */
+  evaluationBudget?: number;
   /** Called after each accepted iteration with the (uncertified) bound sqrt(rho) so far and the seconds spent. */
   onIteration?: (p: { iteration: number; estimate: number; seconds: number }) => void;
 }
@@ -30,9 +38,14 @@ export interface LipsdpNeuronOptions {
  * LipSDP-Neuron's optimum (Fazlyab et al. 2019) from above; any iterate is a valid bound.
  */
 export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOptions = {}): SdpBound & { iterations: number } {
-  const { seconds = 3, maxIterations = 2000, tolerance = 1e-9, onIteration } = options;
+  const { seconds = 3, maxIterations = 2000, tolerance = 1e-9, onIteration, evaluationBudget } = options;
   const start = performance.now();
-  const timeUp = (): boolean => (performance.now() - start) / 1000 >= seconds;
+  let timedOut = false;
+  const timeUp = (): boolean => {
+    if ((performance.now() - start) / 1000 >= seconds) timedOut = true;
+    return timedOut;
+  };
+  let used = 0; // evaluations spent (a barrier evaluation counts as 4)
   const sizes = chain.linears.slice(0, -1).map((l) => l.rows);
   const dim = sizes.reduce((a, b) => a + b, 0);
   const split = (theta: Float64Array): Float64Array[] => {
@@ -44,6 +57,7 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
   let mu = 0;
   const evaluate = (theta: Float64Array): { f: number; g: Float64Array; rho: number } | null => {
     const t = split(theta);
+    used += mu > 0 ? 4 : 1;
     const r = lipsdpObjective(chain, t, true);
     if (!Number.isFinite(r.rho) || !(r.rho > 0) || !r.gradient || !r.factors) return null;
     const b = mu > 0 ? schurBarrier(chain, t, r.factors) : null;
@@ -67,7 +81,9 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
   // mu = 0 (measured on the 64-500-500-10 fixture: within 4 % of LipSDP-Neuron after ~18 iterations, while
   // the barrier path made no step in 10 s).
   let stages = options.stages;
-  if (stages === undefined) {
+  if (stages === undefined && evaluationBudget !== undefined) {
+    stages = evaluationBudget < 150 ? [0] : [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 0];
+  } else if (stages === undefined) {
     const t0 = performance.now();
     evaluate(theta);
     const perEvaluation = (performance.now() - t0) / 1000;
@@ -77,11 +93,15 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
   for (const [stageIndex, stageMu] of stages.entries()) {
     mu = stageMu;
     // Each stage gets an equal share of the time left (a stage that converges early passes its time on).
-    const stageEnd = performance.now() + (seconds * 1000 - (performance.now() - start)) / (stages.length - stageIndex);
+    // With an evaluation budget the shares are counted in evaluations (deterministic), else in time.
+    const left = stages.length - stageIndex;
+    const stageEnd = performance.now() + (seconds * 1000 - (performance.now() - start)) / left;
+    const stageEvaluations = evaluationBudget === undefined ? Infinity : used + (evaluationBudget - used) / left;
+    const stageOver = (): boolean => (evaluationBudget === undefined ? performance.now() >= stageEnd : used >= stageEvaluations);
     let cur = evaluate(theta);
     if (!cur) break;
     const hist: { s: Float64Array; y: Float64Array; rho: number }[] = [];
-    for (let it = 0; it < perStage && !timeUp() && performance.now() < stageEnd; it++) {
+    for (let it = 0; it < perStage && !timeUp() && !stageOver(); it++) {
       iterations++;
       const d = direction(cur.g, hist);
       let slope = dot(d, cur.g);
@@ -113,6 +133,9 @@ export function lipsdpNeuronBound(chain: LayerChain, options: LipsdpNeuronOption
   theta = best.theta;
   const t = split(theta);
   const r = certifySdpBound(chain, t, `LipSDP-Neuron by L-BFGS on log multipliers (${iterations} iterations)`, fast);
+  if (timedOut && evaluationBudget !== undefined) {
+    r.notes.push(`lipsdp: stopped by the ${seconds.toPrecision(3)} s clock before its evaluation budget; the bound depends on this machine's speed`);
+  }
   return { ...r, iterations };
 }
 

@@ -20,11 +20,32 @@ export function factorCost(chain: LayerChain): number {
   for (let k = 1; k <= linears.length; k++) {
     const prev = n[k - 1];
     const rows = linears[k - 1].rows;
-    c += prev ** 3 / 3 + (rows * prev * prev) / 2 + (rows * rows * prev) / 2;
     const act = activations[k - 1];
-    if (act && act.alpha * act.beta !== 0) c += (prev * prev * rows) / 2;
+    const weighted = act !== undefined && act.alpha * act.beta !== 0;
+    // X_0 is a multiple of the identity unless the first activation has alpha beta != 0: no
+    // Cholesky and no solve for block 1 then (`schurFactor`'s diag0).
+    if (k === 1 && !weighted) c += (rows * rows * prev) / 2;
+    else c += prev ** 3 / 3 + (rows * prev * prev) / 2 + (rows * rows * prev) / 2;
+    if (weighted) c += (prev * prev * rows) / 2;
   }
   return c;
+}
+
+/**
+ * Multiply-adds per second of the float64 kernels of `linalg64` measured on this project's 2-core
+ * machine (6e8 to 1.1e9 on the `lipsdpObjective` of nets from 8-64-64-1 to 64-500-500-10). Used
+ * only to turn a time budget into a deterministic evaluation budget for `lipsdpNeuronBound`
+ * (`evaluationBudget`), not to decide what fits (`ASSUMED_RATE`).
+ */
+export const MEASURED_RATE = 6e8;
+
+/**
+ * Evaluations of rho(T) with its gradient (`lipsdpObjective`) that `seconds` affords on this
+ * project's machine (`MEASURED_RATE`, plus 5e-5 s fixed cost each): a deterministic stand-in for
+ * the clock, so that a bound computed within its budget does not depend on machine load.
+ */
+export function lipsdpEvaluations(chain: LayerChain, seconds: number): number {
+  return Math.max(1, Math.floor(seconds / (factorCost(chain) / MEASURED_RATE + 5e-5)));
 }
 
 /** Multiply-adds of the Combettes-Pesquet dynamic program: m(m+1)/2 merged products and their certified norms. */

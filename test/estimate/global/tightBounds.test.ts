@@ -142,6 +142,24 @@ describe('tight global bounds', () => {
     expect(certifyFeasible(chain, -1, f.multipliers).ok).toBe(false);
   });
 
+  it('lipsdp with an evaluation budget is reproducible under a busy clock and does no more work than the budget', () => {
+    const { weights, biases } = randomMlp([6, 40, 40, 3], 8);
+    const chain = chainFromWeights(weights, biases, RELU);
+    const a = lipsdpNeuronBound(chain, { seconds: 60, evaluationBudget: 400 });
+    // Burn CPU between the runs; the second is identical because the stages count evaluations, not time.
+    let x = 0;
+    for (let i = 0; i < 3e7; i++) x += Math.sqrt(i);
+    expect(x).toBeGreaterThan(0);
+    const b = lipsdpNeuronBound(chain, { seconds: 60, evaluationBudget: 400 });
+    expect(b.upperBound).toBe(a.upperBound);
+    expect(b.iterations).toBe(a.iterations);
+    // A tiny budget stops early (plain stage only) and is still a certified bound no better than a larger one's.
+    const small = lipsdpNeuronBound(chain, { seconds: 60, evaluationBudget: 20 });
+    expect(small.iterations).toBeLessThanOrEqual(20);
+    expect(small.upperBound).toBeGreaterThanOrEqual(a.upperBound * (1 - 1e-9));
+    expect(small.upperBound).toBeLessThanOrEqual(eclipseFast(chain).upperBound * (1 + 1e-9));
+  });
+
   for (const act of ['relu', 'tanh', 'gelu', 'elu', 'sigmoid']) {
     it(`auto on a ${act} MLP: every bound certified above realized quotients, product the loosest, upperBound the smallest`, () => {
       const model = mlp([4, 16, 16, 3], act, 11);
