@@ -110,7 +110,7 @@ export function continuityOutput(records: readonly RunRecord[], rows: readonly S
     summary: `${records.length} training runs (${tasks.map(taskTitle).join(', ')}; arms ${[...new Set(rows.map((r) => r.arm))].join(', ')}; ${seeds} paired seeds: the same seed gives every arm the same data and initialization). `
       + `Regularized arms (${arms.join(', ')}) train on loss ± λ·L_Lip(e) of the embedding output e in the authors' released form (min-max normalized, Qu et al., ICLR 2023); continuity is reported scale-free. `
       + `λ is chosen per seed on the validation split and scored on the test split. `
-      + (sizes === undefined ? '' : `Sizes: ${sizes.train} training sequences of length ${sizes.length}, conv embedding kernel ${sizes.kernelSize ?? 3}, width ${sizes.width}, ${sizes.depth} block(s), ${sizes.epochs} epochs of batch ${sizes.batchSize}. `)
+      + (sizes === undefined ? '' : `Sizes: ${sizes.train} training sequences of length ${sizes.length}, conv embedding kernel ${sizes.kernelSize ?? 3}, width ${sizes.width}, ${sizes.depth} block(s), ${sizes.epochs} epochs of batch ${sizes.batchSize} (Adam, learning rate ${sizes.learningRate}), Transformer positions ${sizes.positional ?? 'none on the Figure 1 tasks (pointwise maps), sinusoidal elsewhere'}. `)
       + 'Primary claims are pre-registered and Holm-adjusted; everything else is exploratory.',
     claims, tables: tables(rows, selected), figures: figures(rows, records), records: [...records],
   };

@@ -63,6 +63,13 @@ export interface RunSizes {
   test?: number;
   /** Kernel of the conv embedding ("Emb"). Default 3; the Figure 1 presets use 5 (Appendix A.1). */
   kernelSize?: number;
+  /**
+   * Positions the Transformer arms add to the embedding: 'sinusoidal' (Vaswani, amplitude 1) or
+   * 'none'. Default `defaultPositional(task)`: 'none' on the Figure 1 tasks (a pointwise map, where
+   * positions carry no information and sinusoids of amplitude 1 swamp the ~0.15-scale conv
+   * embedding: measured in src/studies/continuity/plan.ts), 'sinusoidal' elsewhere.
+   */
+  positional?: 'sinusoidal' | 'none';
   /** Model width H, blocks, S4D state size, attention heads. */
   width: number;
   depth: number;
@@ -112,6 +119,7 @@ export function checkSizes(sizes: unknown, prefix = 'spec.sizes'): RunSizes {
   };
   if (s.test !== undefined) out.test = int('test', 1);
   if (s.kernelSize !== undefined) out.kernelSize = int('kernelSize', 1);
+  if (s.positional !== undefined) out.positional = checkName(`${prefix}.positional`, s.positional, ['sinusoidal', 'none'] as const);
   if (out.stateSize % 2 !== 0) throw new LipkitError(`${prefix}.stateSize`, `must be even, got ${out.stateSize}`);
   if (out.width % out.heads !== 0) throw new LipkitError(`${prefix}.heads`, `must divide width ${out.width}, got ${out.heads}`);
   if (out.minLength > out.length) throw new LipkitError(`${prefix}.minLength`, `must be <= length ${out.length}, got ${out.minLength}`);

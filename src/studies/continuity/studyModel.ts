@@ -4,7 +4,20 @@ import { transformerEncoder } from '../../models/TransformerEncoder.js';
 import { convEmbedding, tokenEmbedding } from '../../models/ConvEmbedding.js';
 import { classificationHead, forecastingHead } from '../../models/heads.js';
 import { armDefinition, type RunSpec } from './spec.js';
+import { parseStudyTask } from './tasks.js';
 import type { StudyData } from './studyData.js';
+
+/**
+ * Positions of the Transformer arms when `sizes.positional` is not given: 'none' on the Figure 1
+ * tasks ('fig1-*', 'fig1mv-*': y_t = h(x_t) is pointwise, so positions carry no information; the
+ * conv embedding gives local order; Appendix A.1 names only "a 1-D conv embedding, then one
+ * Transformer layer", and PyTorch's nn.TransformerEncoderLayer adds no positions), 'sinusoidal'
+ * on every other task. Measured (plan.ts): sinusoids of amplitude 1 over the ~0.15-scale conv
+ * embedding held the Transformer on a plateau near the target variance.
+ */
+export function defaultPositional(task: string): 'sinusoidal' | 'none' {
+  return parseStudyTask(task).kind === 'fig1' ? 'none' : 'sinusoidal';
+}
 
 /**
  * The model of one run, a functional tfjs-layers model with two outputs: the prediction and the
@@ -13,7 +26,8 @@ import type { StudyData } from './studyData.js';
  *   tokens -> token table; then 'linear' arms: e = Dense(x) (continuous) or the table output;
  *   'conv' arms: e = Conv1D_k(.) (the paper's "Emb"; k = sizes.kernelSize, default 3, 5 in Appendix A.1)
  *   s4d: h = e; per block h = h + S4D(LayerNorm(h)); h = LayerNorm(h)
- *   transformer: h = TransformerEncoder(e) (sinusoidal positions, post-LN)
+ *   transformer: h = TransformerEncoder(e) (post-LN; positions `sizes.positional`, default
+ *     `defaultPositional(task)`: none on the Figure 1 tasks, sinusoidal elsewhere)
  *   sequence to sequence (Figure 1): y = Dense_V(h) per step (V variates);
  *   forecasting: y = Dense_horizon(flatten h) (`forecastingHead`, 'flatten');
  *   classification: logits = Dense(mean_t h), masked for token inputs
@@ -46,7 +60,8 @@ export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel
     }
     h = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
   } else {
-    h = transformerEncoder({ depth, heads, ffUnits: 2 * width, seed: seed + 20 }).apply(h) as tfl.SymbolicTensor;
+    const positional = spec.sizes.positional ?? defaultPositional(spec.task);
+    h = transformerEncoder({ depth, heads, ffUnits: 2 * width, seed: seed + 20, positional }).apply(h) as tfl.SymbolicTensor;
   }
   let out: tfl.SymbolicTensor;
   if (data.kind === 'classification' && data.input === 'tokens') {
