@@ -15,10 +15,13 @@ export function startStudyWorker(base: string, stem: string): Worker {
 /**
  * Runs `jobs` in `workers` worker threads started by `start` (each answers `{ ready: true }` once,
  * then each `{ id, job }` with `{ id, result }` or `{ id, error }`), calling `onDone(index, result)`
- * as results arrive (in completion order). Rejects on the first failed job or worker; terminates
- * every worker it started. Node only.
+ * as results arrive (in completion order). Rejects on the first failed job or worker (its error
+ * names the job by `describe`); terminates every worker it started. Node only.
  */
-export async function runInWorkerPool<J, R>(start: () => Worker, jobs: readonly J[], workers: number, onDone: (index: number, result: R) => void): Promise<void> {
+export async function runInWorkerPool<J, R>(
+  start: () => Worker, jobs: readonly J[], workers: number, onDone: (index: number, result: R) => void,
+  describe: (job: J, index: number) => string = (_job, index) => `job ${index}`,
+): Promise<void> {
   let next = 0;
   const one = (): Promise<void> => new Promise((resolve, reject) => {
     const worker = start();
@@ -33,7 +36,7 @@ export async function runInWorkerPool<J, R>(start: () => Worker, jobs: readonly 
     };
     worker.on('message', (m: { ready?: boolean; id?: number; result?: R; error?: string }) => {
       if (m.ready === true) { dispatch(); return; }
-      if (m.error !== undefined) { fail(new Error(`job ${current} failed: ${m.error}`)); return; }
+      if (m.error !== undefined) { fail(new Error(`${describe(jobs[current] as J, current)} failed: ${m.error}`)); return; }
       if (m.result !== undefined && m.id !== undefined) { onDone(m.id, m.result); dispatch(); }
     });
     worker.on('error', fail);

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend, type BackendName } from '../../backend/setBackend.js';
 import { checkNumber } from '../../util/validate.js';
@@ -6,6 +5,7 @@ import { expandPlan, type StudyPlan } from './plan.js';
 import { runOne, type RunRecord } from './runOne.js';
 import { summarize, formatMarkdown, type SummaryRow } from './summarize.js';
 import type { RunSpec } from './spec.js';
+import { runInWorkerPool, startStudyWorker } from '../workerPool.js';
 
 /** Options of `runStudy`. */
 export interface RunStudyOptions {
@@ -21,38 +21,6 @@ export interface StudyResult {
   rows: SummaryRow[];
   markdown: string;
   seconds: number;
-}
-
-/** A worker running `studyWorker`: the compiled .js file, or from TypeScript sources (tests, tsx) through tsx's loader. */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./studyWorker.js', import.meta.url));
-  const entry = JSON.stringify(new URL('./studyWorker.ts', import.meta.url).href);
-  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${entry}); }).catch((e) => { console.error(e); process.exit(1); });`;
-  return new Worker(code, { eval: true });
-}
-
-async function runInWorkers(specs: RunSpec[], workers: number, onDone: (i: number, r: RunRecord) => void): Promise<void> {
-  let next = 0;
-  const one = (): Promise<void> => new Promise((resolve, reject) => {
-    const worker = startWorker();
-    let current = -1;
-    let failed = false;
-    let finished = false;
-    const fail = (e: Error): void => { if (!failed) { failed = true; void worker.terminate(); reject(e); } };
-    const dispatch = (): void => {
-      if (next >= specs.length) { finished = true; void worker.terminate().then(() => resolve()); return; }
-      current = next++;
-      worker.postMessage({ id: current, spec: specs[current] });
-    };
-    worker.on('message', (m: { ready?: boolean; id?: number; record?: RunRecord; error?: string }) => {
-      if (m.ready === true) { dispatch(); return; }
-      if (m.error !== undefined) { fail(new Error(`run ${current} (${JSON.stringify(specs[current])}) failed: ${m.error}`)); return; }
-      if (m.record !== undefined && m.id !== undefined) { onDone(m.id, m.record); dispatch(); }
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => { if (!finished) fail(new Error(`study worker exited early with code ${code}`)); });
-  });
-  await Promise.all(Array.from({ length: Math.min(workers, specs.length) }, one));
 }
 
 /**
@@ -75,7 +43,8 @@ export async function runStudy(plan: StudyPlan, options: RunStudyOptions = {}): 
     await setBackend((tf.engine().backendName as BackendName | null) ?? undefined);
     for (let i = 0; i < specs.length; i++) onDone(i, runOne(specs[i]));
   } else {
-    await runInWorkers(specs, workers, onDone);
+    await runInWorkerPool<RunSpec, RunRecord>(() => startStudyWorker(import.meta.url, 'studyWorker'), specs, workers, onDone,
+      (spec, i) => `run ${i} (${JSON.stringify(spec)})`);
   }
   const complete = records.filter((r): r is RunRecord => r !== undefined);
   if (complete.length !== specs.length) throw new Error(`study finished with ${complete.length} of ${specs.length} runs`);
