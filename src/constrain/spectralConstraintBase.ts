@@ -217,6 +217,8 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     let key: string;
     let pr: { sigma: number; converged: boolean; cold: boolean };
     let m: tf.Tensor2D | null = null;
+    // whether the host certificate of the matrix is cheap enough to run on every call (matrices only)
+    let cheap = false;
     if (convOp) {
       const op = convKernelOperator(w, conv.inputShape as number[], { strides: conv.strides, padding: conv.padding });
       key = `${prefix}conv:${w.shape.join('x')}`;
@@ -226,7 +228,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
       key = `${prefix}mat:${m.shape.join('x')}`;
       // a cheap host certificate runs this call anyway (its float64 Lanczos is the estimate),
       // unless 'certified' needs an estimate first to decide whether to test inside the cap
-      const cheap = certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
+      cheap = certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
       pr = cheap && !(certified && cap !== undefined && insideFloor > 0)
         ? { sigma: 0, converged: true, cold: !this.vectors.has(key) }
         : this.blockRound(key, m, iterations, certified ? Infinity : settings.tolerance, certified ? 0 : settings.maxIterations);
@@ -235,7 +237,6 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     if (schedule === undefined) { schedule = new CheckSchedule(settings.checkEvery); this.calls.set(key, schedule); }
     const due = schedule.due();
     const tryInside = certified && cap !== undefined && pr.sigma >= insideFloor;
-    const cheap = m !== null && certificateCost(m.shape[0], m.shape[1]) <= CHEAP_CHECK_COST;
     const check = certified || cheap || pr.cold || !pr.converged || due;
     if (!check) return { sigma: pr.sigma, checked: false, inside: false, estimate: pr.sigma };
     const v0 = this.vectors.get(key) ?? null;

@@ -22,7 +22,8 @@ export interface LipsdpNeuronOptions {
    * barrier path is chosen (it needs ~150 evaluations) and its stages share the work by counting
    * evaluations instead of reading the clock, so the bound does not depend on the machine's load
    * unless `seconds` runs out first (then a note says so). `lipschitzBound` passes
-   * `lipsdpEvaluations(chain, seconds)`. Default: none (stages share the time).
+   * `lipsdpEvaluations(chain, planned)`, `planned` being its budget less the predicted (not
+   * measured) seconds of the other methods and the certificate. Default: none (stages share the time).
    */
   evaluationBudget?: number;
   /** Called after each accepted iteration with the (uncertified) bound sqrt(rho) so far and the seconds spent. */
