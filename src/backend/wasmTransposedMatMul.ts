@@ -49,6 +49,55 @@ function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: 
   return out;
 }
 
+/**
+ * Per-matrix work m k n from which a batched product runs as one XNNPACK GEMM per batch matrix
+ * (below it the stock batched loop is cheaper than creating an XNNPACK operator per matrix).
+ */
+export const PER_MATRIX_GEMM_MIN_WORK = 1 << 16;
+
+/**
+ * Untransposed batched product (a [ba, m, k], b [bb, k, n], ba, bb in {1, batch}) as one stock
+ * 2-D product per batch matrix (the fast XNNPACK GEMM; tfjs-wasm runs batched products on a
+ * plain loop, ~4x slower at attention sizes). Each operand matrix is copied into a fresh buffer
+ * (a fresh XNNPACK operator, released with it), a broadcast one is used as is.
+ */
+function gemmPerBatch(original: tf.KernelConfig, backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo,
+  attrs: tf.NamedAttrMap): tf.TensorInfo {
+  const [ba, m, k] = a.shape;
+  const [bb, , n] = b.shape;
+  const batch = Math.max(ba, bb);
+  const out = backend.makeOutput([batch, m, n], 'float32');
+  for (let i = 0; i < batch; i++) {
+    const temps: tf.TensorInfo[] = [];
+    try {
+      const pick = (t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo => {
+        if (t.shape[0] === 1) return { ...t, shape: [rows, cols] };
+        const s = backend.makeOutput([rows, cols], 'float32');
+        temps.push(s);
+        // views taken after the allocation (a growing heap detaches older views)
+        backend.typedArrayFromHeap(s).set(backend.typedArrayFromHeap(t).subarray(i * rows * cols, (i + 1) * rows * cols));
+        return s;
+      };
+      const r = runMatMulCacheSafe(original, backend, { a: pick(a, m, k), b: pick(b, k, n) }, attrs);
+      temps.push(r);
+      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  }
+  return out;
+}
+
+/** True for a plain (not fused) batched product of rank-3 operands with enough work per matrix for `gemmPerBatch`. */
+function perMatrix(fused: boolean, inputs: tf.NamedTensorInfoMap): boolean {
+  const a = inputs.a as tf.TensorInfo;
+  const b = inputs.b as tf.TensorInfo;
+  if (fused || a.shape.length !== 3 || b.shape.length !== 3 || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  const batch = Math.max(a.shape[0], b.shape[0]);
+  if (batch < 2 || (a.shape[0] !== batch && a.shape[0] !== 1) || (b.shape[0] !== batch && b.shape[0] !== 1)) return false;
+  return a.shape[1] * a.shape[2] * b.shape[2] >= PER_MATRIX_GEMM_MIN_WORK;
+}
+
 function wrap(original: tf.KernelConfig): tf.KernelConfig {
   const fused = original.kernelName === tf._FusedMatMul;
   const kernelFunc: tf.KernelFunc = (args) => {
@@ -57,6 +106,7 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
     const needsSplit = fused && (args.inputs.bias != null || args.inputs.preluActivationWeights != null) &&
       Math.max((args.inputs.a as tf.TensorInfo).shape[0], (args.inputs.b as tf.TensorInfo).shape[0]) > 1;
     if (attrs.transposeA !== true && attrs.transposeB !== true && !needsSplit) {
+      if (perMatrix(fused, args.inputs)) return gemmPerBatch(original, backend, args.inputs.a as tf.TensorInfo, args.inputs.b as tf.TensorInfo, args.attrs ?? {});
       return runMatMulCacheSafe(original, backend, args.inputs, args.attrs ?? {});
     }
     const inputs = { ...args.inputs };
@@ -72,6 +122,7 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
       }
       const flat = { ...args.attrs, transposeA: false, transposeB: false };
       if (needsSplit) return fusedPerBatch(original, backend, inputs, flat);
+      if (perMatrix(fused, inputs)) return gemmPerBatch(original, backend, inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo, flat);
       return runMatMulCacheSafe(original, backend, inputs, flat);
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);

@@ -8,6 +8,9 @@ import {
   addAttentionVariables, checkAttentionConfig, multiHeadSelfAttention, readAttention, resolveKeyDim,
   sequenceAndMask, sequenceShape, type AttentionVariables,
 } from './MultiHeadAttention.js';
+import { layerNorm } from './LayerNorm.js';
+
+export { layerNorm };
 import { addPositions, checkMaxLength, checkPositionalKind, learnedPositionsInitializer, type PositionalKind } from './positionalEncoding.js';
 
 /** Where LayerNorm sits: after each residual sum (Vaswani, 'post') or before each sublayer ('pre'). */
@@ -50,17 +53,6 @@ interface Block {
   norm2: [tfl.LayerVariable, tfl.LayerVariable];
   ff1: [tfl.LayerVariable, tfl.LayerVariable];
   ff2: [tfl.LayerVariable, tfl.LayerVariable];
-}
-
-/**
- * LayerNorm over the last axis (Ba et al. 2016), the computation of tfjs-layers'
- * LayerNormalization: (x - mean) / sqrt(var + eps) * gamma + beta, var the biased variance.
- */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
-  });
 }
 
 function gelu(x: tf.Tensor): tf.Tensor {

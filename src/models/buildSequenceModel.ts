@@ -4,6 +4,7 @@ import { checkNumber } from '../util/validate.js';
 import { LipRegEmbedding } from '../regularize/LipRegEmbedding.js';
 import type { LipRegSign } from '../regularize/lipRegSign.js';
 import { S4D, type S4DConfig } from './S4D.js';
+import { LayerNorm } from './LayerNorm.js';
 import { convEmbedding, tokenEmbedding } from './ConvEmbedding.js';
 import { classificationHead, forecastingHead } from './heads.js';
 
@@ -91,11 +92,11 @@ export function buildSequenceModel(options: SequenceModelOptions): tfl.LayersMod
     if (lip !== undefined) h = new LipRegEmbedding({ lambda: lip.lambda, sign: lip.sign, name: 'embedding' }).apply(h) as tfl.SymbolicTensor;
   }
   for (let i = 0; i < depth; i++) {
-    const z = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+    const z = new LayerNorm().apply(h) as tfl.SymbolicTensor;
     const y = new S4D({ ...(options.s4d ?? {}), seed: seed + i }).apply(z) as tfl.SymbolicTensor;
     h = tfl.layers.add().apply([h, y]) as tfl.SymbolicTensor;
   }
-  h = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+  h = new LayerNorm().apply(h) as tfl.SymbolicTensor;
   if (task.kind === 'classification') {
     const maskInput = options.mask === true ? tfl.input({ shape: [length] }) : undefined;
     const out = classificationHead(h, { classes: task.classes, mask: maskInput });

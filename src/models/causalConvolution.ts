@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
+import { causalConvolutionDirect } from './causalConvolutionDirect.js';
 
 /** How `causalConvolution` computes K * u. */
-export type CausalConvolutionMethod = 'toeplitz' | 'toeplitzBroadcast' | 'depthwise';
+export type CausalConvolutionMethod = 'toeplitz' | 'toeplitzBroadcast' | 'depthwise' | 'direct';
 
 const indexCache = new Map<number, Int32Array>();
 
@@ -89,7 +90,7 @@ export function causalConvolution(u: tf.Tensor3D, k: tf.Tensor2D, method: Causal
   if (k.rank !== 2 || k.shape[0] !== u.shape[2] || k.shape[1] !== u.shape[1]) {
     throw new LipkitError('k', `must have shape [channels, time] = [${u.shape[2]}, ${u.shape[1]}], got [${k.shape.join(', ')}]`);
   }
-  const impl = { toeplitz, toeplitzBroadcast, depthwise }[method];
-  if (impl === undefined) throw new LipkitError('method', `must be 'toeplitz', 'toeplitzBroadcast' or 'depthwise', got ${String(method)}`);
+  const impl = { toeplitz, toeplitzBroadcast, depthwise, direct: causalConvolutionDirect }[method];
+  if (impl === undefined) throw new LipkitError('method', `must be 'toeplitz', 'toeplitzBroadcast', 'depthwise' or 'direct', got ${String(method)}`);
   return tf.tidy(() => impl(u, k));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setBackend } from '../../src/backend/setBackend.js';
 import { installBackendFixes } from '../../src/backend/installBackendFixes.js';
-import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul } from '../../src/backend/wasmTransposedMatMul.js';
+import { installWasmTransposedMatMul, uninstallWasmTransposedMatMul, PER_MATRIX_GEMM_MIN_WORK } from '../../src/backend/wasmTransposedMatMul.js';
 import { expectWasmMatchesCpu, randomTensor } from './backendCompare.js';
 
 const FLAGS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
@@ -28,6 +28,28 @@ describe('wasm transposed matMul', () => {
         await expectWasmMatchesCpu(() => [tf.matMul(randomTensor(sa, 1), randomTensor(sb, 2), ta, tb)], 1e-5, `${name} ${ta} ${tb}`);
       }
     }
+  });
+
+  it('batched products large enough to run one GEMM per batch matrix equal cpu (flags, broadcast, gradients) and free their wasm memory', async () => {
+    const [m, k, n] = [40, 40, 41];
+    expect(m * k * n).toBeGreaterThanOrEqual(PER_MATRIX_GEMM_MIN_WORK);
+    const geometries: Array<[string, number[], number[]]> = [['rank 3', [3], [3]], ['broadcast [1] x [3]', [1], [3]], ['broadcast [3] x [1]', [3], [1]], ['rank 4', [2, 2], [2, 2]]];
+    for (const [name, ba, bb] of geometries) {
+      for (const [ta, tb] of FLAGS) {
+        const [sa, sb] = shapes(ba, bb, m, k, n, ta, tb);
+        await expectWasmMatchesCpu(() => [tf.matMul(randomTensor(sa, 11), randomTensor(sb, 12), ta, tb)], 1e-5, `${name} ${ta} ${tb}`);
+      }
+    }
+    const [sa, sb] = shapes([3], [3], m, k, n, false, true);
+    await expectWasmMatchesCpu(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(tf.matMul(x, y, false, true))))([randomTensor(sa, 13), randomTensor(sb, 14)]), 1e-5, 'grads');
+    await setBackend('wasm');
+    const a = randomTensor([4, m, k], 15);
+    const b = randomTensor([4, k, n], 16);
+    tf.matMul(a, b).dispose();
+    const bytes = tf.memory().numBytes;
+    for (let i = 0; i < 3; i++) tf.matMul(a, b).dispose();
+    expect(tf.memory().numBytes).toBe(bytes);
+    tf.dispose([a, b]);
   });
 
   it('fused matMul (bias + relu) equals cpu for all transpose flags and batch 1 and 2 (stock wasm is wrong with bias and batch > 1)', async () => {

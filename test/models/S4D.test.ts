@@ -91,7 +91,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         want[(b * L + t) * H + h] = s;
       }
       const before = tf.memory().numTensors;
-      for (const method of ['depthwise', 'toeplitz', 'toeplitzBroadcast'] as const) {
+      for (const method of ['depthwise', 'toeplitz', 'toeplitzBroadcast', 'direct'] as const) {
         const y = causalConvolution(u, k, method);
         const got = y.dataSync();
         let err = 0;
@@ -101,7 +101,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
       // gradients of the three methods agree (depthwise has a custom gradient)
       const w = tf.tensor3d(seededGaussian(B * L * H, 23), [B, L, H]);
-      const grads = (['depthwise', 'toeplitz', 'toeplitzBroadcast'] as const).map((method) =>
+      const grads = (['depthwise', 'toeplitz', 'toeplitzBroadcast', 'direct'] as const).map((method) =>
         tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(causalConvolution(a as tf.Tensor3D, b as tf.Tensor2D, method), w)))([u, k]));
       for (const g of grads.slice(1)) {
         expect(maxAbsDiff(g[0], grads[0][0])).toBeLessThan(1e-4 * maxAbs(grads[0][0].dataSync()));

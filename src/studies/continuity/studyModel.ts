@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { S4D } from '../../models/S4D.js';
+import { LayerNorm } from '../../models/LayerNorm.js';
 import { transformerEncoder } from '../../models/TransformerEncoder.js';
 import { convEmbedding, tokenEmbedding } from '../../models/ConvEmbedding.js';
 import { classificationHead, forecastingHead } from '../../models/heads.js';
@@ -54,11 +55,11 @@ export function buildStudyModel(spec: RunSpec, data: StudyData): tfl.LayersModel
   const embedding = h;
   if (spec.model === 's4d') {
     for (let i = 0; i < depth; i++) {
-      const z = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+      const z = new LayerNorm().apply(h) as tfl.SymbolicTensor;
       const y = new S4D({ stateSize, seed: seed + 10 + i }).apply(z) as tfl.SymbolicTensor;
       h = tfl.layers.add().apply([h, y]) as tfl.SymbolicTensor;
     }
-    h = tfl.layers.layerNormalization({ axis: -1 }).apply(h) as tfl.SymbolicTensor;
+    h = new LayerNorm().apply(h) as tfl.SymbolicTensor;
   } else {
     const positional = spec.sizes.positional ?? defaultPositional(spec.task);
     h = transformerEncoder({ depth, heads, ffUnits: 2 * width, seed: seed + 20, positional }).apply(h) as tfl.SymbolicTensor;
