@@ -90,57 +90,142 @@ export function s4dInitialParameters(channels: number, stateSize: number, option
 }
 
 /**
+ * Float64 forward pass: K [H, L] and, per (h, n), the quantities the gradient needs.
+ * z = exp(dt A), Bbar = (z - 1) / A, W = C Bbar; K[h, l] = 2 Re(sum_n W_n z_n^l), the powers
+ * z^l by repeated multiplication in float64 (relative error about l * 1e-16).
+ */
+function kernelForward(p: S4DParameters<Float32Array>, h: number, pairs: number, length: number): Float64Array {
+  const k = new Float64Array(h * length);
+  for (let i = 0; i < h; i++) {
+    const dt = Math.exp(p.logDt[i]);
+    for (let n = 0; n < pairs; n++) {
+      const j = i * pairs + n;
+      const ar = -Math.exp(p.logAReal[j]);
+      const ai = p.aImag[j];
+      const mag = Math.exp(dt * ar);
+      const zr = mag * Math.cos(dt * ai);
+      const zi = mag * Math.sin(dt * ai);
+      const abs2 = ar * ar + ai * ai;
+      const br = ((zr - 1) * ar + zi * ai) / abs2;
+      const bi = (zi * ar - (zr - 1) * ai) / abs2;
+      const wr = p.cReal[j] * br - p.cImag[j] * bi;
+      const wi = p.cReal[j] * bi + p.cImag[j] * br;
+      let pr = 1; let pi = 0;
+      const row = i * length;
+      for (let l = 0; l < length; l++) {
+        k[row + l] += 2 * (wr * pr - wi * pi);
+        const t = pr * zr - pi * zi;
+        pi = pr * zi + pi * zr;
+        pr = t;
+      }
+    }
+  }
+  return k;
+}
+
+/**
+ * Float64 gradient of sum_{h,l} G[h, l] K[h, l] in every parameter. With S = sum_l G_l z^l,
+ * T = sum_l l G_l z^(l-1) and F = 2 C (z - 1)/A S (so the loss is Re F, F holomorphic in C, z, A):
+ * dF/dC = 2 Bbar S, dF/dz = 2 C (S + (z - 1) T) / A, dF/dA = -2 C S Bbar / A + dF/dz dt z,
+ * dF/d dt = dF/dz A z; a real parameter x gets Re(dF/dx) (Re for A's real part, -Im for its
+ * imaginary part and for C's), times the derivative of its exp parameterization.
+ */
+function kernelBackward(p: S4DParameters<Float32Array>, g: Float32Array, h: number, pairs: number, length: number): S4DParameters<Float32Array> {
+  const out: S4DParameters<Float32Array> = {
+    logDt: new Float32Array(h), logAReal: new Float32Array(h * pairs), aImag: new Float32Array(h * pairs),
+    cReal: new Float32Array(h * pairs), cImag: new Float32Array(h * pairs),
+  };
+  for (let i = 0; i < h; i++) {
+    const dt = Math.exp(p.logDt[i]);
+    let dDt = 0;
+    for (let n = 0; n < pairs; n++) {
+      const j = i * pairs + n;
+      const ar = -Math.exp(p.logAReal[j]);
+      const ai = p.aImag[j];
+      const cr = p.cReal[j];
+      const ci = p.cImag[j];
+      const mag = Math.exp(dt * ar);
+      const zr = mag * Math.cos(dt * ai);
+      const zi = mag * Math.sin(dt * ai);
+      const abs2 = ar * ar + ai * ai;
+      const br = ((zr - 1) * ar + zi * ai) / abs2;
+      const bi = (zi * ar - (zr - 1) * ai) / abs2;
+      // S = sum G_l z^l, T = sum l G_l z^(l-1)
+      let sr = 0; let si = 0; let tr = 0; let ti = 0;
+      let pr = 1; let pi = 0; // z^l
+      let qr = 0; let qi = 0; // z^(l-1)
+      const row = i * length;
+      for (let l = 0; l < length; l++) {
+        const gl = g[row + l];
+        sr += gl * pr; si += gl * pi;
+        tr += l * gl * qr; ti += l * gl * qi;
+        qr = pr; qi = pi;
+        const t = pr * zr - pi * zi;
+        pi = pr * zi + pi * zr;
+        pr = t;
+      }
+      // dF/dC = 2 Bbar S
+      const dcr = 2 * (br * sr - bi * si);
+      const dci = 2 * (br * si + bi * sr);
+      out.cReal[j] = dcr;
+      out.cImag[j] = -dci;
+      // dF/dz = 2 C (S + (z - 1) T) / A
+      const ur = sr + (zr - 1) * tr - zi * ti;
+      const ui = si + (zr - 1) * ti + zi * tr;
+      const vr = cr * ur - ci * ui;
+      const vi = cr * ui + ci * ur;
+      const dzr = 2 * (vr * ar + vi * ai) / abs2;
+      const dzi = 2 * (vi * ar - vr * ai) / abs2;
+      // dz/dA = dt z, dz/d dt = A z
+      const zdzr = dzr * zr - dzi * zi;
+      const zdzi = dzr * zi + dzi * zr;
+      // explicit: -2 C S Bbar / A = -(dF/dC) C / A
+      const er = dcr * cr - dci * ci;
+      const ei = dcr * ci + dci * cr;
+      const xr = -(er * ar + ei * ai) / abs2;
+      const xi = -(ei * ar - er * ai) / abs2;
+      const dar = xr + dt * zdzr;
+      const dai = xi + dt * zdzi;
+      out.logAReal[j] = dar * ar;
+      out.aImag[j] = -dai;
+      dDt += zdzr * ar - zdzi * ai;
+    }
+    out.logDt[i] = dDt * dt;
+  }
+  return out;
+}
+
+/**
  * The S4D convolution kernel [H, L] from the diagonal parameters (zero-order hold):
  *
  *   dt = exp(logDt),  A = -exp(logAReal) + i aImag,  Bbar = (exp(dt A) - 1) / A   (B = 1)
  *   K[h, l] = 2 Re( sum_n C_n Bbar_n exp(dt A_n l) ),   l = 0 .. L-1
  *
  * so that y = K * u (causal) equals the recurrence x_k = exp(dt A) x_{k-1} + Bbar u_k,
- * y_k = 2 Re(C x_k). Complex numbers are pairs of real tensors (the wasm backend has no complex
- * kernels); differentiable in every parameter. Gu et al. 2022, S4D. Exact (no estimate), up to
- * float32 rounding of the phases dt Im(A) l.
+ * y_k = 2 Re(C x_k). Computed in float64 JavaScript (the parameters are read with `dataSync`;
+ * one kernel instead of a graph of ~150 small tensor ops, whose dispatch and sines/cosines
+ * dominated a training step on wasm), with the analytic gradient in every parameter as a custom
+ * gradient (see `kernelBackward`). Gu et al. 2022, S4D. Exact (no estimate), up to float32
+ * rounding of the result.
  */
 export function s4dKernel(params: S4DParameters<tf.Tensor>, length: number): tf.Tensor2D {
   const l = checkNumber('length', length, { min: 1, integer: true });
-  return tf.tidy(() => {
-    const h = params.logDt.shape[0];
-    const dt = tf.reshape(tf.exp(params.logDt), [h, 1]);
-    const ar = tf.neg(tf.exp(params.logAReal)); // [H, P]
-    const ai = params.aImag;
-    const dtAr = tf.mul(ar, dt);
-    const dtAi = tf.mul(ai, dt);
-    // exp(dt A) - 1
-    const decay = tf.exp(dtAr);
-    const numR = tf.sub(tf.mul(decay, tf.cos(dtAi)), 1);
-    const numI = tf.mul(decay, tf.sin(dtAi));
-    // divide by A: num * conj(A) / |A|^2
-    const abs2 = tf.add(tf.square(ar), tf.square(ai));
-    const bR = tf.div(tf.add(tf.mul(numR, ar), tf.mul(numI, ai)), abs2);
-    const bI = tf.div(tf.sub(tf.mul(numI, ar), tf.mul(numR, ai)), abs2);
-    // C Bbar
-    const cbR = tf.sub(tf.mul(params.cReal, bR), tf.mul(params.cImag, bI));
-    const cbI = tf.add(tf.mul(params.cReal, bI), tf.mul(params.cImag, bR));
-    // exp(dt A l) for l = q c + r (c = ceil(sqrt(L)), r < c, q < ceil(L / c)) as
-    // exp(dt A q c) exp(dt A r): only H P (c + L/c) cosines and sines instead of H P L
-    // (they dominated a training step), then 2 Re(sum_n cb_n exp(dt A_n q c) exp(dt A_n r)) as
-    // batched [H, Q, P] x [H, P, c] products.
-    const p = ar.shape[1] as number;
-    const c = Math.ceil(Math.sqrt(l));
-    const q = Math.ceil(l / c);
-    const powers = (count: number, stride: number): [tf.Tensor, tf.Tensor] => {
-      const steps = tf.reshape(tf.range(0, count * stride, stride, 'float32'), [1, 1, count]);
-      const mag = tf.exp(tf.mul(tf.reshape(dtAr, [h, p, 1]), steps));
-      const phase = tf.mul(tf.reshape(dtAi, [h, p, 1]), steps);
-      return [tf.mul(mag, tf.cos(phase)), tf.mul(mag, tf.sin(phase))]; // [H, P, count]
+  const h = params.logDt.shape[0];
+  const pairs = params.logAReal.shape[1] as number;
+  const read = (ts: tf.Tensor[]): S4DParameters<Float32Array> => {
+    const [logDt, logAReal, aImag, cReal, cImag] = ts.map((t) => Float32Array.from(t.dataSync()));
+    return { logDt, logAReal, aImag, cReal, cImag };
+  };
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const inputs = args.slice(0, 5) as tf.Tensor[];
+    const save = args[5] as tf.GradSaveFunc;
+    save(inputs);
+    const value = tf.tensor2d(Float32Array.from(kernelForward(read(inputs), h, pairs, l)), [h, l]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const g = kernelBackward(read(saved), dy.dataSync() as Float32Array, h, pairs, l);
+      return [tf.tensor1d(g.logDt), tf.tensor2d(g.logAReal, [h, pairs]), tf.tensor2d(g.aImag, [h, pairs]), tf.tensor2d(g.cReal, [h, pairs]), tf.tensor2d(g.cImag, [h, pairs])];
     };
-    const [fineR, fineI] = powers(c, 1);
-    const [coarseR, coarseI] = powers(q, c);
-    // g = cb * exp(dt A q c): [H, P, Q], transposed to [H, Q, P]
-    const cbR3 = tf.reshape(cbR, [h, p, 1]);
-    const cbI3 = tf.reshape(cbI, [h, p, 1]);
-    const gR = tf.transpose(tf.sub(tf.mul(cbR3, coarseR), tf.mul(cbI3, coarseI)), [0, 2, 1]);
-    const gI = tf.transpose(tf.add(tf.mul(cbR3, coarseI), tf.mul(cbI3, coarseR)), [0, 2, 1]);
-    const k = tf.sub(tf.matMul(gR, fineR), tf.matMul(gI, fineI)); // [H, Q, c]
-    return tf.slice(tf.reshape(tf.mul(k, 2), [h, q * c]), [0, 0], [h, l]) as tf.Tensor2D;
+    return { value, gradFunc };
   });
+  return tf.tidy(() => f(params.logDt, params.logAReal, params.aImag, params.cReal, params.cImag) as tf.Tensor2D);
 }

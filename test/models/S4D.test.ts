@@ -231,6 +231,63 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
     tf.dispose(Object.values(t));
   });
 
+  it('s4dKernel gradients in every parameter equal central differences of the float64 closed form (rel. 1e-5)', () => {
+    const Hk = 2; const Pk = 3; const Lk = 37;
+    const p = s4dInitialParameters(Hk, 2 * Pk, { init: 'lin', seed: 6 });
+    const g = seededGaussian(Hk * Pk * 5, 61);
+    // parameters away from the initialization, rounded to float32 (the tensors' values)
+    const q: Record<string, Float64Array> = {
+      logDt: Float64Array.from(Float32Array.from(p.logDt.map((v, i) => v + 0.3 * g[i]))),
+      logAReal: Float64Array.from(Float32Array.from(p.logAReal.map((v, i) => v + 0.4 * g[Hk + i]))),
+      aImag: Float64Array.from(Float32Array.from(p.aImag.map((v, i) => v + g[Hk + Pk + i]))),
+      cReal: Float64Array.from(Float32Array.from(p.cReal)), cImag: Float64Array.from(Float32Array.from(p.cImag)),
+    };
+    const G = Float64Array.from(Float32Array.from(seededGaussian(Hk * Lk, 62)));
+    // closed form with exp/cos/sin per l (not the implementation's repeated products)
+    const loss = (r: Record<string, Float64Array>): number => {
+      let total = 0;
+      for (let h = 0; h < Hk; h++) for (let n = 0; n < Pk; n++) {
+        const j = h * Pk + n;
+        const dt = Math.exp(r.logDt[h]);
+        const ar = -Math.exp(r.logAReal[j]);
+        const ai = r.aImag[j];
+        const m = Math.exp(dt * ar);
+        const [zr, zi] = [m * Math.cos(dt * ai) - 1, m * Math.sin(dt * ai)];
+        const a2 = ar * ar + ai * ai;
+        const [br, bi] = [(zr * ar + zi * ai) / a2, (zi * ar - zr * ai) / a2];
+        const [wr, wi] = [r.cReal[j] * br - r.cImag[j] * bi, r.cReal[j] * bi + r.cImag[j] * br];
+        for (let l = 0; l < Lk; l++) {
+          const e = Math.exp(dt * ar * l);
+          total += G[h * Lk + l] * 2 * (wr * e * Math.cos(dt * ai * l) - wi * e * Math.sin(dt * ai * l));
+        }
+      }
+      return total;
+    };
+    const shapes: Record<string, number[]> = { logDt: [Hk], logAReal: [Hk, Pk], aImag: [Hk, Pk], cReal: [Hk, Pk], cImag: [Hk, Pk] };
+    const names = Object.keys(shapes);
+    const ts = names.map((n) => tf.tensor(Float32Array.from(q[n]), shapes[n]));
+    const Gt = tf.tensor2d(Float32Array.from(G), [Hk, Lk]);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => tf.sum(tf.mul(s4dKernel({ logDt: a[0], logAReal: a[1], aImag: a[2], cReal: a[3], cImag: a[4] }, Lk), Gt)) as tf.Scalar)(ts);
+    expect(Math.abs(value.dataSync()[0] - loss(q))).toBeLessThan(1e-5 * Math.max(1, Math.abs(loss(q))));
+    names.forEach((name, k) => {
+      const got = grads[k].dataSync();
+      let err = 0; let scale = 0;
+      for (let i = 0; i < got.length; i++) {
+        const eps = 1e-6;
+        const plus = Float64Array.from(q[name]); plus[i] += eps;
+        const minus = Float64Array.from(q[name]); minus[i] -= eps;
+        const fd = (loss({ ...q, [name]: plus }) - loss({ ...q, [name]: minus })) / (2 * eps);
+        err = Math.max(err, Math.abs(got[i] - fd)); scale = Math.max(scale, Math.abs(fd));
+      }
+      expect(scale, name).toBeGreaterThan(1e-2);
+      expect(err, name).toBeLessThan(1e-5 * scale);
+    });
+    tf.dispose([value, ...grads]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...ts, Gt]);
+  });
+
   it('trains in model.fit on wasm without leaks; save/load gives identical outputs', async () => {
     await setBackend('wasm');
     const input = tfl.input({ shape: [24, 2] });
