@@ -57,7 +57,7 @@ function continuityCommand(io: CliIO): Command {
     .option('--arms <names>', `comma-separated arms (${STUDY_ARMS.map((a) => a.name).join(', ')}); default the primary design`)
     .option('--lambdas <values>', `comma-separated lambda magnitudes, chosen per seed on validation; 0 runs the unregularized arms (default ${PRESET_SIZES.default.lambdas.join(',')}; --quick ${PRESET_SIZES.quick.lambdas.join(',')})`)
     .option('--seeds <n>', `number of paired seeds; default ${PRESET_SIZES.default.seeds} (quick ${PRESET_SIZES.quick.seeds}, full ${PRESET_SIZES.full.seeds})`)
-    .option('--epochs <n>', 'training epochs (overrides the preset)')
+    .option('--epochs <n>', 'training epochs of every model (overrides the preset, its per-model epochs included)')
     .option('--workers <n>', 'parallel worker threads (0: in-process)', '2')
     .option('--out <dir>', 'directory for results.json, results.md and figures', 'lipkit-study-continuity')
     .option('--report', 'also write the HTML report index.html')
@@ -73,7 +73,7 @@ function continuityCommand(io: CliIO): Command {
         arms: flags.arms === undefined ? undefined : list(flags.arms),
         lambdas: flags.lambdas === undefined ? undefined : parseLambdas(flags.lambdas),
         seeds: Array.from({ length: flags.seeds === undefined ? base.seeds.length : parseIntegerFlag('--seeds', flags.seeds, { min: 2, max: 1000 }) }, (_, i) => seed + i),
-        sizes: flags.epochs === undefined ? undefined : { ...base.sizes, epochs: parseIntegerFlag('--epochs', flags.epochs, { min: 1, max: 100000 }) },
+        sizes: flags.epochs === undefined ? undefined : { ...base.sizes, epochs: parseIntegerFlag('--epochs', flags.epochs, { min: 1, max: 100000 }), epochsByModel: undefined },
       });
       const workers = parseIntegerFlag('--workers', flags.workers, { min: 0, max: 64 });
       checkOutputDirectory(flags.out, '--out');

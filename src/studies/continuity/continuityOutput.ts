@@ -1,5 +1,5 @@
 import type { StudyClaim, StudyFigure, StudyMode, StudyOutput, StudyTable, VegaLiteSpec } from '../study.js';
-import { armDefinition } from './spec.js';
+import { armDefinition, type RunSizes } from './spec.js';
 import type { RunRecord } from './runOne.js';
 import { meanStd, pm, rowCells, type SummaryRow } from './summarize.js';
 import { selectByValidation, type SelectedRun } from './selectLambda.js';
@@ -90,6 +90,15 @@ function figures(rows: readonly SummaryRow[], records: readonly RunRecord[]): St
   ];
 }
 
+/** "N epochs", or the epochs (and Adam steps) per model when the sizes set `epochsByModel`. */
+function epochsText(sizes: RunSizes): string {
+  const byModel = sizes.epochsByModel;
+  if (byModel === undefined || Object.keys(byModel).length === 0) return `${sizes.epochs} epochs`;
+  const perEpoch = Math.ceil(sizes.train / sizes.batchSize);
+  const part = (label: string, e: number): string => `${e} epochs (${e * perEpoch} Adam steps) for ${label}`;
+  return `${part('S4', byModel.s4d ?? sizes.epochs)}, ${part('the Transformer', byModel.transformer ?? sizes.epochs)}`;
+}
+
 /**
  * The continuity study's results as a `StudyOutput` (for `--report` and `lipkit demo`): the
  * claims of "Data Continuity Matters" (`continuityClaims` on the runs chosen per seed on
@@ -110,7 +119,7 @@ export function continuityOutput(records: readonly RunRecord[], rows: readonly S
     summary: `${records.length} training runs (${tasks.map(taskTitle).join(', ')}; arms ${[...new Set(rows.map((r) => r.arm))].join(', ')}; ${seeds} paired seeds: the same seed gives every arm the same data and initialization). `
       + `Regularized arms (${arms.join(', ')}) train on loss ± λ·L_Lip(e) of the embedding output e in the authors' released form (min-max normalized, Qu et al., ICLR 2023); continuity is reported scale-free. `
       + `λ is chosen per seed on the validation split and scored on the test split. `
-      + (sizes === undefined ? '' : `Sizes: ${sizes.train} training sequences of length ${sizes.length}, conv embedding kernel ${sizes.kernelSize ?? 3}, width ${sizes.width}, ${sizes.depth} block(s), ${sizes.epochs} epochs of batch ${sizes.batchSize} (Adam, learning rate ${sizes.learningRate}), Transformer positions ${sizes.positional ?? 'none on the Figure 1 tasks (pointwise maps), sinusoidal elsewhere'}. `)
+      + (sizes === undefined ? '' : `Sizes: ${sizes.train} training sequences of length ${sizes.length}, conv embedding kernel ${sizes.kernelSize ?? 3}, width ${sizes.width}, ${sizes.depth} block(s), ${epochsText(sizes)} of batch ${sizes.batchSize} (Adam, learning rate ${sizes.learningRate}), Transformer positions ${sizes.positional ?? 'none on the Figure 1 tasks (pointwise maps), sinusoidal elsewhere'}. `)
       + 'Primary claims are pre-registered and Holm-adjusted; everything else is exploratory.',
     claims, tables: tables(rows, selected), figures: figures(rows, records), records: [...records],
   };

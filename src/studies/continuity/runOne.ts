@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { lipReg } from '../../regularize/lipReg.js';
 import { sequenceLipschitz } from '../../estimate/sequenceLipschitz.js';
 import { mulberry32 } from '../../util/random.js';
-import { armDefinition, TRAINING_NORMALIZE, validateRunSpec, type RunSpec, type RunSizes } from './spec.js';
+import { armDefinition, runEpochs, TRAINING_NORMALIZE, validateRunSpec, type RunSpec, type RunSizes } from './spec.js';
 import { buildStudyData, type StudyData, type StudySplit } from './studyData.js';
 import { buildStudyModel } from './studyModel.js';
 
@@ -131,7 +131,8 @@ export function runOne(specInput: RunSpec, onEpoch?: (epoch: number, curves: Run
   const spec = validateRunSpec(specInput);
   const start = performance.now();
   const data = buildStudyData(spec);
-  const { batchSize, epochs, learningRate } = spec.sizes;
+  const { batchSize, learningRate } = spec.sizes;
+  const epochs = runEpochs(spec.sizes, spec.model);
   const curves: RunCurves = { loss: [], taskLoss: [], lipReg: [], continuity: [], lf: [], validation: [] };
   const axis = armDefinition(spec.arm).axis ?? 'time';
   let diverged = false;

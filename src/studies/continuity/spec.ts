@@ -76,8 +76,20 @@ export interface RunSizes {
   stateSize: number;
   heads: number;
   batchSize: number;
+  /** Training epochs (every model unless `epochsByModel` names it). */
   epochs: number;
+  /**
+   * Epochs per model, overriding `epochs` for the models it names (the arms compared by a claim
+   * share a model, so their runs stay paired; S4 needs more Adam steps than the Transformer on
+   * the Figure 1 tasks: measured in src/studies/continuity/plan.ts).
+   */
+  epochsByModel?: Partial<Record<StudyModel, number>>;
   learningRate: number;
+}
+
+/** The epochs a run of `model` trains: `sizes.epochsByModel[model]`, else `sizes.epochs`. */
+export function runEpochs(sizes: RunSizes, model: StudyModel): number {
+  return sizes.epochsByModel?.[model] ?? sizes.epochs;
 }
 
 /** One independent run: task, arm (which fixes the model), signed lambda, seed, sizes. */
@@ -119,6 +131,15 @@ export function checkSizes(sizes: unknown, prefix = 'spec.sizes'): RunSizes {
   };
   if (s.test !== undefined) out.test = int('test', 1);
   if (s.kernelSize !== undefined) out.kernelSize = int('kernelSize', 1);
+  if (s.epochsByModel !== undefined) {
+    const e = s.epochsByModel;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new LipkitError(`${prefix}.epochsByModel`, 'must be an object of model -> epochs');
+    out.epochsByModel = {};
+    for (const [model, n] of Object.entries(e)) {
+      const m = checkName(`${prefix}.epochsByModel`, model, STUDY_MODELS);
+      out.epochsByModel[m] = checkNumber(`${prefix}.epochsByModel.${m}`, n, { min: 1, integer: true, max: 1e7 });
+    }
+  }
   if (s.positional !== undefined) out.positional = checkName(`${prefix}.positional`, s.positional, ['sinusoidal', 'none'] as const);
   if (out.stateSize % 2 !== 0) throw new LipkitError(`${prefix}.stateSize`, `must be even, got ${out.stateSize}`);
   if (out.width % out.heads !== 0) throw new LipkitError(`${prefix}.heads`, `must divide width ${out.width}, got ${out.heads}`);

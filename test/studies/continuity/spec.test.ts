@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LipkitError } from '../../../src/util/errors.js';
-import { validateRunSpec, STUDY_ARMS, type RunSpec } from '../../../src/studies/continuity/spec.js';
+import { validateRunSpec, runEpochs, STUDY_ARMS, type RunSpec } from '../../../src/studies/continuity/spec.js';
 import { expandPlan, presetPlan, validatePlan, PRESET_SIZES, PRIMARY_DESIGN } from '../../../src/studies/continuity/plan.js';
 
 const sizes = { train: 8, validation: 4, length: 16, minLength: 4, width: 8, depth: 1, stateSize: 4, heads: 2, batchSize: 4, epochs: 1, learningRate: 1e-3 };
@@ -29,6 +29,15 @@ describe('validateRunSpec', () => {
     expect(errorField(() => validateRunSpec({ ...good, arm: 'SSM', lambda: 1 }))).toMatch(/spec\.lambda/);
     expect(validateRunSpec({ ...good, model: 'transformer', arm: 'Transformer+Lip', lambda: -1 }).lambda).toBe(-1);
     expect(validateRunSpec({ ...good, arm: 'SSM+Emb+LipWrongSign', lambda: -4 }).lambda).toBe(-4);
+  });
+  it('validates epochsByModel (model names, positive integers) and runEpochs reads it', () => {
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, epochsByModel: { lstm: 2 } } }))).toMatch(/spec\.sizes\.epochsByModel/);
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, epochsByModel: { s4d: 0 } } }))).toMatch(/spec\.sizes\.epochsByModel\.s4d/);
+    expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, epochsByModel: [3] } as unknown as typeof sizes }))).toMatch(/spec\.sizes\.epochsByModel/);
+    const v = validateRunSpec({ ...good, sizes: { ...sizes, epochs: 2, epochsByModel: { s4d: 5 } } });
+    expect(runEpochs(v.sizes, 's4d')).toBe(5);
+    expect(runEpochs(v.sizes, 'transformer')).toBe(2);
+    expect(runEpochs(sizes, 's4d')).toBe(1);
   });
   it('rejects bad sizes and seeds', () => {
     expect(errorField(() => validateRunSpec({ ...good, sizes: { ...sizes, length: 1 } }))).toMatch(/spec\.sizes\.length/);

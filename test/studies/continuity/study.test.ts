@@ -33,6 +33,14 @@ describe('continuity study', () => {
     expect(r.metrics.lf).toBeGreaterThan(0);
   });
 
+  it('runOne trains sizes.epochsByModel[model] epochs when given, else sizes.epochs', () => {
+    const sizes: RunSizes = { ...micro, epochs: 1, epochsByModel: { s4d: 3 } };
+    const s = runOne({ task: 'fig1-high', model: 's4d', arm: 'SSM+Emb', lambda: 0, seed: 1, sizes });
+    const t = runOne({ task: 'fig1-high', model: 'transformer', arm: 'Transformer', lambda: 0, seed: 1, sizes });
+    expect(s.curves.validation.length).toBe(3);
+    expect(t.curves.validation.length).toBe(1);
+  });
+
   it('a micro study in two worker threads gives complete, well-formed results', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'lipkit-study-')), 'out');
     try {
