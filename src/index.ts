@@ -127,6 +127,7 @@ export type { ContinuityTaskOptions, ContinuityTaskData, Continuity } from './da
 // Sequence models (issue 4)
 export { MultiHeadAttention, multiHeadAttention, multiHeadSelfAttention, MASK_BIAS, type MultiHeadAttentionConfig, type AttentionWeights, type SelfAttentionOptions } from './models/MultiHeadAttention.js';
 export { TransformerEncoder, transformerEncoder, layerNorm, type TransformerEncoderConfig, type NormPlacement, type FeedForwardActivation } from './models/TransformerEncoder.js';
+export { LayerNorm, type LayerNormConfig } from './models/LayerNorm.js';
 export { PositionalEncoding, positionalEncoding, sinusoidalPositions, type PositionalEncodingConfig, type PositionalKind } from './models/positionalEncoding.js';
 export { S4D, s4d, type S4DConfig, type S4DActivation } from './models/S4D.js';
 export { s4dKernel, s4dInitialParameters, type S4DInit, type S4DParameters, type S4DInitOptions } from './models/s4dKernel.js';

@@ -4,6 +4,12 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology.js'
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 
+/** The plain tensor-op LayerNorm (differentiable to any order). */
+function layerNormOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+}
+
 /**
  * LayerNorm over the last axis (Ba et al. 2016), the computation of tfjs-layers'
  * LayerNormalization: y = (x - mean) / sqrt(var + eps) * gamma + beta, var the biased variance
@@ -14,7 +20,8 @@ import { checkNumber } from '../util/validate.js';
  *
  * (means over the last axis, sums over the others): a dozen kernels instead of the tiled
  * broadcasts of tfjs-layers (whose Tile kernel and gradient dominated a training step on wasm).
- * Exact up to float32 rounding.
+ * When a gradient of that gradient is being recorded (a gradient penalty) the plain formula is
+ * differentiated instead, so gradients of any order are exact. Exact up to float32 rounding.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -23,10 +30,14 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsil
     const xc = tf.sub(xs, mean);
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), epsilon));
     const xhat = tf.mul(xc, rstd);
-    save([xhat, rstd, g]);
+    save([xhat, rstd, g, xs, b]);
     const value = tf.add(tf.mul(xhat, g), b);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [xh, rs, gm] = saved;
+      const [xh, rs, gm, x0, b0] = saved;
+      if (tf.engine().isTapeOn()) {
+        // a gradient of this gradient is being recorded: differentiate the plain formula instead
+        return tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.mul(layerNormOps(p, q, r, epsilon), dy)))([x0, gm, b0]);
+      }
       const d = gm.shape[0] as number;
       const gy = tf.mul(dy, gm);
       const dx = tf.mul(tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(xh, tf.mean(tf.mul(gy, xh), -1, true))), rs);

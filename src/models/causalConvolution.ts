@@ -75,17 +75,20 @@ function depthwise(u: tf.Tensor3D, k: tf.Tensor2D): tf.Tensor3D {
  * convolution view of a linear time-invariant state space model; no FFT: the wasm backend has none).
  *
  * Methods, all exact and differentiable in u and K:
- * - 'depthwise' (default): one depthwise 2-D convolution of width L (flipped kernel, left padding
+ * - 'direct' (default): float64 loops in JavaScript over the causal half only (B H L(L+1)/2
+ *   multiply-adds), with a custom gradient made of the two adjoint sums (`causalConvolutionDirect`);
+ *   reads u and K with `dataSync` (cheap on wasm and cpu; a GPU read-back on webgl/webgpu, where
+ *   'depthwise' avoids it).
+ * - 'depthwise': one depthwise 2-D convolution of width L (flipped kernel, left padding
  *   L-1) with a custom gradient made of two more depthwise convolutions (the wasm backend lacks
  *   the depthwise backprop kernels); memory O(B L H).
  * - 'toeplitz': gathers K into [H, L, L] triangular Toeplitz matrices, one batched matMul.
  * - 'toeplitzBroadcast': the same matrices built by broadcasting and re-slicing (no gather).
  *
- * Measured on wasm, batch 16, 32 channels, forward + backward, median ms (bench/s4dConvolution.ts,
- * 2 shared cores): L = 64: 13 / 11 / 8; L = 256: 195 / 153 / 108; L = 784: 1903 / 1704 / 987
- * (toeplitz / toeplitzBroadcast / depthwise), hence the default.
+ * Measured on wasm, forward + backward, median ms (bench/s4dConvolution.ts, 2 shared cores;
+ * toeplitz / toeplitzBroadcast / depthwise / direct): BENCH_NUMBERS, hence the default.
  */
-export function causalConvolution(u: tf.Tensor3D, k: tf.Tensor2D, method: CausalConvolutionMethod = 'depthwise'): tf.Tensor3D {
+export function causalConvolution(u: tf.Tensor3D, k: tf.Tensor2D, method: CausalConvolutionMethod = 'direct'): tf.Tensor3D {
   if (u.rank !== 3) throw new LipkitError('u', `must have shape [batch, time, channels], got [${u.shape.join(', ')}]`);
   if (k.rank !== 2 || k.shape[0] !== u.shape[2] || k.shape[1] !== u.shape[1]) {
     throw new LipkitError('k', `must have shape [channels, time] = [${u.shape[2]}, ${u.shape[1]}], got [${k.shape.join(', ')}]`);

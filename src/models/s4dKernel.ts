@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { seededGaussian, seededUniform } from '../util/random.js';
+import { s4dKernelOps } from './s4dKernelOps.js';
 
 /** Initialization of the diagonal state matrix A (Gu et al. 2022, Section 4). */
 export type S4DInit = 'lin' | 'inv';
@@ -205,8 +206,9 @@ function kernelBackward(p: S4DParameters<Float32Array>, g: Float32Array, h: numb
  * y_k = 2 Re(C x_k). Computed in float64 JavaScript (the parameters are read with `dataSync`;
  * one kernel instead of a graph of ~150 small tensor ops, whose dispatch and sines/cosines
  * dominated a training step on wasm), with the analytic gradient in every parameter as a custom
- * gradient (see `kernelBackward`). Gu et al. 2022, S4D. Exact (no estimate), up to float32
- * rounding of the result.
+ * gradient (see `kernelBackward`); when a gradient of that gradient is being recorded (a
+ * gradient penalty), the gradient is taken through `s4dKernelOps` instead, so gradients of any
+ * order are exact. Gu et al. 2022, S4D. Exact (no estimate), up to float32 rounding of the result.
  */
 export function s4dKernel(params: S4DParameters<tf.Tensor>, length: number): tf.Tensor2D {
   const l = checkNumber('length', length, { min: 1, integer: true });
@@ -222,6 +224,11 @@ export function s4dKernel(params: S4DParameters<tf.Tensor>, length: number): tf.
     save(inputs);
     const value = tf.tensor2d(Float32Array.from(kernelForward(read(inputs), h, pairs, l)), [h, l]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      if (tf.engine().isTapeOn()) {
+        // a gradient of this gradient is being recorded: differentiate the tensor-op graph instead
+        const [a, b, c, d, e] = saved;
+        return tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(s4dKernelOps({ logDt: p[0], logAReal: p[1], aImag: p[2], cReal: p[3], cImag: p[4] }, l), dy)))([a, b, c, d, e]);
+      }
       const g = kernelBackward(read(saved), dy.dataSync() as Float32Array, h, pairs, l);
       return [tf.tensor1d(g.logDt), tf.tensor2d(g.logAReal, [h, pairs]), tf.tensor2d(g.aImag, [h, pairs]), tf.tensor2d(g.cReal, [h, pairs]), tf.tensor2d(g.cImag, [h, pairs])];
     };

@@ -285,6 +285,35 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
     });
     tf.dispose([value, ...grads]);
     expect(tf.memory().numTensors).toBe(before);
+    // second order (a gradient penalty): P = ||d/dcReal sum(G K)||^2, a function of dt and A only;
+    // d/dcReal_j sum(G K) is sum(G K) with C = e_j (the kernel is linear in C)
+    const P = (r: Record<string, Float64Array>): number => {
+      let total = 0;
+      for (let j = 0; j < Hk * Pk; j++) {
+        const e = new Float64Array(Hk * Pk); e[j] = 1;
+        total += loss({ ...r, cReal: e, cImag: new Float64Array(Hk * Pk) }) ** 2;
+      }
+      return total;
+    };
+    const second = tf.grads((...a: tf.Tensor[]) => {
+      const inner = tf.grads((cr: tf.Tensor) => tf.sum(tf.mul(s4dKernel({ logDt: a[0], logAReal: a[1], aImag: a[2], cReal: cr, cImag: ts[4] }, Lk), Gt)))([ts[3]])[0];
+      return tf.sum(tf.square(inner));
+    })(ts.slice(0, 3));
+    ['logDt', 'logAReal', 'aImag'].forEach((name, k) => {
+      const got = second[k].dataSync();
+      let err = 0; let scale = 0;
+      for (let i = 0; i < got.length; i++) {
+        const eps = 1e-6;
+        const plus = Float64Array.from(q[name]); plus[i] += eps;
+        const minus = Float64Array.from(q[name]); minus[i] -= eps;
+        const fd = (P({ ...q, [name]: plus }) - P({ ...q, [name]: minus })) / (2 * eps);
+        err = Math.max(err, Math.abs(got[i] - fd)); scale = Math.max(scale, Math.abs(fd));
+      }
+      expect(scale, name).toBeGreaterThan(1e-3);
+      expect(err, name).toBeLessThan(2e-3 * scale);
+    });
+    tf.dispose(second);
+    expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...ts, Gt]);
   });
 
