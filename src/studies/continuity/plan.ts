@@ -76,10 +76,10 @@ export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist
  *   (`epochsByModel`): S4 1,024 steps, the Transformer 512 (the arms a claim compares share a
  *   model, so their runs stay paired; P1 compares within-model ratios).
  * Default: 64 training sequences in batches of 4, Adam 3e-3 constant, 64 epochs (1,024 steps) for
- * S4 and 32 (512 steps) for the Transformer: about 1,450 CPU s for 64 runs (0.029 CPU s per step
- * with evaluation, 2 workers). Figure 1 presets follow Appendix A.1 (length 200, conv embedding
- * kernel 5, one S4D or Transformer layer of width 64; quick: width 32, length 100, S4 512 steps,
- * the Transformer 256; ~0.015 CPU s per step there).
+ * S4 and 32 (512 steps) for the Transformer: measured 1,478 CPU s for 64 runs on 2 workers
+ * (15:49 wall at a 155 % CPU share; 0.029 CPU s per step with evaluation). Figure 1 presets
+ * follow Appendix A.1 (length 200, conv embedding kernel 5, one S4D or Transformer layer of
+ * width 64; quick: width 32, length 100, S4 512 steps, the Transformer 256; ~0.015 CPU s per step).
  * quick and default run the primary claims only (`controls: false`: the wrong-sign controls are
  * exploratory and cost 20 % more), lambda in {1, 4} chosen on validation. Runs per seed: 4
  * baselines + 2 x |lambda > 0| regularized (+ 2 controls in full). Measured CPU seconds are in
