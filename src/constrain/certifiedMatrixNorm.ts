@@ -1,6 +1,6 @@
 import { spectralNormUpperBound } from '../estimate/spectralNormUpperBound.js';
 import { hermitianRowGram, UNIT_ROUNDOFF } from '../estimate/tracePowerBound.js';
-import { smallSymmetricEigen } from '../estimate/smallSymmetricEigen.js';
+import { tridiagonalTopEigen } from '../estimate/tridiagonalTopEigen.js';
 
 /**
  * Host-side (float64) certificate of a matrix's spectral norm, used by the spectral
@@ -19,6 +19,17 @@ import { smallSymmetricEigen } from '../estimate/smallSymmetricEigen.js';
  * Cost: `d^2 n / 2 + d^3 / 6` multiply-adds plus `d^2` per Lanczos step (about 6 ms for
  * 256 x 256 in V8).
  */
+/** Optional inputs of `certifyMatrixNorm`. */
+export interface CertifyOptions {
+  /**
+   * The caller's estimate of sigma_max from below (e.g. a Ritz value of its power iteration,
+   * with `v0` its vector). Cholesky is tried first at `mu = (hint (1 + slack))^2`; if it succeeds
+   * the certificate returns at once (no Lanczos) with `estimate = hint` and `v = v0`. An
+   * overestimated hint only loosens the bound, never breaks it.
+   */
+  hint?: number;
+}
+
 export interface MatrixNormCertificate {
   /** CERTIFIED: sigma_max(W) <= upperBound. */
   upperBound: number;
@@ -36,9 +47,11 @@ export interface MatrixNormCertificate {
  * between the estimate and the certified bound tried first (default 2e-4).
  * `capSquared`: when given and Cholesky of `capSquared (1 - 1e-9) I - G` succeeds, returns at
  * once with `upperBound <= sqrt(capSquared)` (the weight is certified inside the cap).
+ * `options.hint`: an estimate tried first (see `CertifyOptions`).
  */
 export function certifyMatrixNorm(
   data: ArrayLike<number>, rows: number, cols: number, v0: Float32Array | null, slack = 2e-4, capSquared?: number,
+  { hint }: CertifyOptions = {},
 ): MatrixNormCertificate {
   const d = Math.min(rows, cols);
   const n = Math.max(rows, cols);
@@ -61,6 +74,13 @@ export function certifyMatrixNorm(
     const e = choleskyError(g, d, mu);
     if (e !== null && mu + gramError + e <= capSquared) {
       return { upperBound: Math.sqrt(mu + gramError + e) * (1 + 4 * UNIT_ROUNDOFF), estimate: NaN, v: v0 ?? unit(cols), method: 'cholesky' };
+    }
+  }
+  if (hint !== undefined && hint > 0 && Number.isFinite(hint)) {
+    const mu = (hint * (1 + slack)) ** 2;
+    const e = choleskyError(g, d, mu);
+    if (e !== null) {
+      return { upperBound: Math.sqrt(mu + gramError + e) * (1 + 4 * UNIT_ROUNDOFF), estimate: hint, v: v0 !== null && v0.length === cols ? v0 : unit(cols), method: 'cholesky' };
     }
   }
   // start vector on G's side: v itself when G = W^T W, else W v.
@@ -151,14 +171,9 @@ function lanczosTop(g: Float64Array, d: number, z0: Float64Array, steps: number)
     q.push(scale(w, 1 / b));
   }
   const m = alpha.length;
-  const t = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    t[i * m + i] = alpha[i]!;
-    if (i + 1 < m) { t[i * m + i + 1] = beta[i]!; t[(i + 1) * m + i] = beta[i]!; }
-  }
-  const e = smallSymmetricEigen(t, m);
+  const e = tridiagonalTopEigen(alpha, beta.slice(0, m - 1));
   const z = new Float64Array(d);
-  for (let i = 0; i < m; i++) { const c = e.vectors[i]!; const qi = q[i]!; for (let r = 0; r < d; r++) z[r] += c * qi[r]!; }
+  for (let i = 0; i < m; i++) { const c = e.vector[i]!; const qi = q[i]!; for (let r = 0; r < d; r++) z[r] += c * qi[r]!; }
   const nz = norm(z);
   if (!(nz > 0)) return { z: scale(z0, 1 / norm(z0)), lambda: 0 };
   const zn = scale(z, 1 / nz);
