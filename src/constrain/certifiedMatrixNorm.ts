@@ -19,17 +19,6 @@ import { tridiagonalTopEigen } from '../estimate/tridiagonalTopEigen.js';
  * Cost: `d^2 n / 2 + d^3 / 6` multiply-adds plus `d^2` per Lanczos step (about 6 ms for
  * 256 x 256 in V8).
  */
-/** Optional inputs of `certifyMatrixNorm`. */
-export interface CertifyOptions {
-  /**
-   * The caller's estimate of sigma_max from below (e.g. a Ritz value of its power iteration,
-   * with `v0` its vector). Cholesky is tried first at `mu = (hint (1 + slack))^2`; if it succeeds
-   * the certificate returns at once (no Lanczos) with `estimate = hint` and `v = v0`. An
-   * overestimated hint only loosens the bound, never breaks it.
-   */
-  hint?: number;
-}
-
 export interface MatrixNormCertificate {
   /** CERTIFIED: sigma_max(W) <= upperBound. */
   upperBound: number;
@@ -47,11 +36,9 @@ export interface MatrixNormCertificate {
  * between the estimate and the certified bound tried first (default 2e-4).
  * `capSquared`: when given and Cholesky of `capSquared (1 - 1e-9) I - G` succeeds, returns at
  * once with `upperBound <= sqrt(capSquared)` (the weight is certified inside the cap).
- * `options.hint`: an estimate tried first (see `CertifyOptions`).
  */
 export function certifyMatrixNorm(
   data: ArrayLike<number>, rows: number, cols: number, v0: Float32Array | null, slack = 2e-4, capSquared?: number,
-  { hint }: CertifyOptions = {},
 ): MatrixNormCertificate {
   const d = Math.min(rows, cols);
   const n = Math.max(rows, cols);
@@ -74,13 +61,6 @@ export function certifyMatrixNorm(
     const e = choleskyError(g, d, mu);
     if (e !== null && mu + gramError + e <= capSquared) {
       return { upperBound: Math.sqrt(mu + gramError + e) * (1 + 4 * UNIT_ROUNDOFF), estimate: NaN, v: v0 ?? unit(cols), method: 'cholesky' };
-    }
-  }
-  if (hint !== undefined && hint > 0 && Number.isFinite(hint)) {
-    const mu = (hint * (1 + slack)) ** 2;
-    const e = choleskyError(g, d, mu);
-    if (e !== null) {
-      return { upperBound: Math.sqrt(mu + gramError + e) * (1 + 4 * UNIT_ROUNDOFF), estimate: hint, v: v0 !== null && v0.length === cols ? v0 : unit(cols), method: 'cholesky' };
     }
   }
   // start vector on G's side: v itself when G = W^T W, else W v.

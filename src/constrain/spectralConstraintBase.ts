@@ -244,9 +244,7 @@ export abstract class SpectralConstraintBase extends ConstraintBase {
     let estimate: number;
     if (m !== null) {
       const [rows, cols] = m.shape;
-      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0 === null ? null : v0.subarray(0, cols), CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined, {
-        hint: pr.converged && pr.sigma > 0 ? pr.sigma : undefined,
-      });
+      const c = certifyMatrixNorm(m.dataSync(), rows, cols, v0 === null ? null : v0.subarray(0, cols), CHECK_SLACK / 2, tryInside ? (cap as number) ** 2 : undefined);
       if (Number.isNaN(c.estimate)) return { sigma: c.upperBound, checked: true, inside: true, estimate: pr.sigma };
       upper = c.upperBound; estimate = c.estimate;
       this.vectors.set(key, withFirstRow(v0, c.v));

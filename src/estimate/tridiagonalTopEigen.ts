@@ -11,7 +11,7 @@
 export interface TridiagonalTopEigen {
   /** The largest eigenvalue of T. */
   value: number;
-  /** Its unit eigenvector (length m). */
+  /** Its unit eigenvector (length m), signed so that its first component is >= 0. */
   vector: Float64Array;
 }
 
@@ -35,7 +35,10 @@ export function tridiagonalTopEigen(alpha: ArrayLike<number>, beta: ArrayLike<nu
     if (countBelow(alpha, beta, mid) < m) lo = mid; else hi = mid;
   }
   const value = (lo + hi) / 2;
-  return { value, vector: inverseIteration(alpha, beta, value + 8 * Number.EPSILON * scale) };
+  const vector = inverseIteration(alpha, beta, value + 8 * Number.EPSILON * scale);
+  // sign: first component >= 0 (for Lanczos: the Ritz vector keeps the start vector's orientation)
+  if (vector[0]! < 0) for (let i = 0; i < m; i++) vector[i] = -vector[i]!;
+  return { value, vector };
 }
 
 /** Number of eigenvalues of T strictly below x (Sturm sequence of the LDL^T pivots of T - x I). */

@@ -216,7 +216,7 @@ export class SpectralNormalization extends tfl.layers.Layer {
     let estimate: number;
     if (this.conv === null) {
       // Dense [in, out] or reshaped [k cin, cout]: the layer's u (length cout) is the matrix's right vector.
-      const c = certifyMatrixNorm(kernel.dataSync(), rows, cout, vectors.u.read().dataSync() as Float32Array, CHECK_SLACK / 2, undefined, { hint: pr.converged ? pr.sigma : undefined });
+      const c = certifyMatrixNorm(kernel.dataSync(), rows, cout, vectors.u.read().dataSync() as Float32Array, CHECK_SLACK / 2);
       upper = c.upperBound; estimate = c.estimate;
       vectors.setFromU(op, tf.tensor1d(c.v));
       if (this.block !== null && this.block.length % c.v.length === 0) this.block.set(c.v, 0);

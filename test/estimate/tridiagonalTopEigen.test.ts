@@ -40,6 +40,7 @@ describe('tridiagonalTopEigen', () => {
           nrm += top.vector[i]! ** 2;
         }
         expect(Math.abs(nrm - 1)).toBeLessThan(1e-12);
+        expect(top.vector[0]!).toBeGreaterThanOrEqual(0);
         expect(res).toBeLessThan(1e-9 * scale);
       }
     }
