@@ -27,7 +27,8 @@ export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOpti
  * authors' repository), no SVD. If every singular value of `W / cap` is <= 3.6, `p` maps them
  * into [0, 1.0109] (certified by the float64 scan of the scalar polynomial); to stay in that
  * range without an SVD, `W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= 3.6` with
- * `G = X X^T` (an upper bound on sigma_max(X)) when it exceeds it. Like the reference,
+ * `G = X X^T` (an upper bound on sigma_max(X)) when it exceeds it (not formed when
+ * `||G||_F^(1/2)`, a larger bound, is already within range; G then serves the first step). Like the reference,
  * singular values below the cap also shrink (about 0.951 s near 0, 0.966 at s = 1).
  * Then (unless `faithful`) the result is projected onto the cap's ball as `lipschitzProjection`
  * does (it moves only weights the polynomial left up to 1.09 % above the cap), so the promise is
@@ -67,10 +68,17 @@ export class SpectralHardCap extends SpectralConstraintBase {
       let x = tf.div(m, this.cap) as tf.Tensor2D;
       const [rows, cols] = x.shape;
       const small = rows > cols ? tf.transpose(x) : x;
-      const g = tf.matMul(small, tf.transpose(small));
-      const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
-      x = tf.mul(x, tf.minimum(1, tf.div(HARD_CAP_RANGE, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
-      const capped = tf.reshape(tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS), this.cap), w.shape);
+      const g = tf.matMul(small, tf.transpose(small)) as tf.Tensor2D;
+      // (||G^2||_F)^(1/4) = (sum s^8)^(1/8) <= (sum s^4)^(1/4) = ||G||_F^(1/2): when the latter is
+      // within range the scale is 1 either way, G^2 is not needed and G serves the first step.
+      const cheap = Math.sqrt(tf.norm(g).dataSync()[0] as number);
+      let scaled = false;
+      if (!(cheap <= HARD_CAP_RANGE)) {
+        const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
+        x = tf.mul(x, tf.minimum(1, tf.div(HARD_CAP_RANGE, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
+        scaled = true;
+      }
+      const capped = tf.reshape(tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS, scaled ? undefined : g), this.cap), w.shape);
       return this.faithful ? capped : this.project(capped, this.cap, this.conv, this.settings, 1);
     });
   }
