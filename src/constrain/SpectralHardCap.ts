@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
-import { checkNumber } from '../util/validate.js';
 import { HARD_CAP_MAX, HARD_CAP_RANGE, HARD_CAP_STEPS, oddPolynomialIteration } from '../optim/oddPolynomial.js';
-import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
-import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
+import { SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
+import type { GuaranteeOptions, GuaranteeSettings } from './spectralGuarantee.js';
+import { readCapOptions } from './readCapOptions.js';
 
 /** Options of `spectralHardCap`. */
 export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOptions {
@@ -48,12 +47,7 @@ export class SpectralHardCap extends SpectralConstraintBase {
 
   constructor(options: SpectralHardCapOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
-    this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
-    if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
-    this.faithful = options.faithful ?? false;
-    this.conv = readConvOptions(options, this.faithful);
-    this.settings = readGuarantee(options);
+    ({ cap: this.cap, faithful: this.faithful, conv: this.conv, settings: this.settings } = readCapOptions(options));
     this.loadVectors(options.powerVectors);
   }
 
