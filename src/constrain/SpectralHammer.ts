@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
 import { checkNumber } from '../util/validate.js';
 import { matrixOperator } from '../estimate/powerStep.js';
-import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
-import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
+import { SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
+import type { GuaranteeOptions, GuaranteeSettings } from './spectralGuarantee.js';
+import { readCapOptions } from './readCapOptions.js';
 
 /** Options of `spectralHammer`. */
 export interface SpectralHammerOptions extends ConvKernelOptions, GuaranteeOptions {
@@ -54,13 +54,8 @@ export class SpectralHammer extends SpectralConstraintBase {
 
   constructor(options: SpectralHammerOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
-    this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
+    ({ cap: this.cap, faithful: this.faithful, conv: this.conv, settings: this.settings } = readCapOptions(options));
     this.iterations = checkNumber('options.iterations', options.iterations ?? 16, { min: 1, integer: true, max: 1e4 });
-    if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
-    this.faithful = options.faithful ?? false;
-    this.conv = readConvOptions(options, this.faithful);
-    this.settings = readGuarantee(options);
     this.loadVectors(options.powerVectors);
   }
 

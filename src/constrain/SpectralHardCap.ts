@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { serialization } from '@tensorflow/tfjs-core';
-import { LipkitError } from '../util/errors.js';
-import { checkNumber } from '../util/validate.js';
 import { HARD_CAP_MAX, HARD_CAP_RANGE, HARD_CAP_STEPS, oddPolynomialIteration } from '../optim/oddPolynomial.js';
-import { readConvOptions, SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
-import { readGuarantee, type GuaranteeOptions, type GuaranteeSettings } from './spectralGuarantee.js';
+import { SpectralConstraintBase, weightMatrix, type ConvKernelOptions, type PowerVectorState } from './spectralConstraintBase.js';
+import type { GuaranteeOptions, GuaranteeSettings } from './spectralGuarantee.js';
+import { readCapOptions } from './readCapOptions.js';
 
 /** Options of `spectralHardCap`. */
 export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOptions {
@@ -27,7 +26,8 @@ export interface SpectralHardCapOptions extends ConvKernelOptions, GuaranteeOpti
  * authors' repository), no SVD. If every singular value of `W / cap` is <= 3.6, `p` maps them
  * into [0, 1.0109] (certified by the float64 scan of the scalar polynomial); to stay in that
  * range without an SVD, `W / cap` is first scaled down to `(||G^2||_F)^(1/4) <= 3.6` with
- * `G = X X^T` (an upper bound on sigma_max(X)) when it exceeds it. Like the reference,
+ * `G = X X^T` (an upper bound on sigma_max(X)) when it exceeds it (not formed when
+ * `||G||_F^(1/2)`, a larger bound, is already within range; G then serves the first step). Like the reference,
  * singular values below the cap also shrink (about 0.951 s near 0, 0.966 at s = 1).
  * Then (unless `faithful`) the result is projected onto the cap's ball as `lipschitzProjection`
  * does (it moves only weights the polynomial left up to 1.09 % above the cap), so the promise is
@@ -47,12 +47,7 @@ export class SpectralHardCap extends SpectralConstraintBase {
 
   constructor(options: SpectralHardCapOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new LipkitError('options', 'must be an object with cap');
-    this.cap = checkNumber('options.cap', options.cap, { min: 0, exclusiveMin: true });
-    if (options.faithful !== undefined && typeof options.faithful !== 'boolean') throw new LipkitError('options.faithful', `must be a boolean, got ${String(options.faithful)}`);
-    this.faithful = options.faithful ?? false;
-    this.conv = readConvOptions(options, this.faithful);
-    this.settings = readGuarantee(options);
+    ({ cap: this.cap, faithful: this.faithful, conv: this.conv, settings: this.settings } = readCapOptions(options));
     this.loadVectors(options.powerVectors);
   }
 
@@ -67,10 +62,17 @@ export class SpectralHardCap extends SpectralConstraintBase {
       let x = tf.div(m, this.cap) as tf.Tensor2D;
       const [rows, cols] = x.shape;
       const small = rows > cols ? tf.transpose(x) : x;
-      const g = tf.matMul(small, tf.transpose(small));
-      const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
-      x = tf.mul(x, tf.minimum(1, tf.div(HARD_CAP_RANGE, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
-      const capped = tf.reshape(tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS), this.cap), w.shape);
+      const g = tf.matMul(small, tf.transpose(small)) as tf.Tensor2D;
+      // (||G^2||_F)^(1/4) = (sum s^8)^(1/8) <= (sum s^4)^(1/4) = ||G||_F^(1/2): when the latter is
+      // within range the scale is 1 either way, G^2 is not needed and G serves the first step.
+      const cheap = Math.sqrt(tf.norm(g).dataSync()[0] as number);
+      let scaled = false;
+      if (!(cheap <= HARD_CAP_RANGE)) {
+        const bound = tf.sqrt(tf.sqrt(tf.norm(tf.matMul(g, g))));
+        x = tf.mul(x, tf.minimum(1, tf.div(HARD_CAP_RANGE, tf.maximum(bound, 1e-30)))) as tf.Tensor2D;
+        scaled = true;
+      }
+      const capped = tf.reshape(tf.mul(oddPolynomialIteration(x, HARD_CAP_STEPS, scaled ? undefined : g), this.cap), w.shape);
       return this.faithful ? capped : this.project(capped, this.cap, this.conv, this.settings, 1);
     });
   }

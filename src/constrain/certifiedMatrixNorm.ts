@@ -1,6 +1,6 @@
 import { spectralNormUpperBound } from '../estimate/spectralNormUpperBound.js';
 import { hermitianRowGram, UNIT_ROUNDOFF } from '../estimate/tracePowerBound.js';
-import { smallSymmetricEigen } from '../estimate/smallSymmetricEigen.js';
+import { tridiagonalTopEigen } from '../estimate/tridiagonalTopEigen.js';
 
 /**
  * Host-side (float64) certificate of a matrix's spectral norm, used by the spectral
@@ -151,14 +151,9 @@ function lanczosTop(g: Float64Array, d: number, z0: Float64Array, steps: number)
     q.push(scale(w, 1 / b));
   }
   const m = alpha.length;
-  const t = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    t[i * m + i] = alpha[i]!;
-    if (i + 1 < m) { t[i * m + i + 1] = beta[i]!; t[(i + 1) * m + i] = beta[i]!; }
-  }
-  const e = smallSymmetricEigen(t, m);
+  const e = tridiagonalTopEigen(alpha, beta.slice(0, m - 1));
   const z = new Float64Array(d);
-  for (let i = 0; i < m; i++) { const c = e.vectors[i]!; const qi = q[i]!; for (let r = 0; r < d; r++) z[r] += c * qi[r]!; }
+  for (let i = 0; i < m; i++) { const c = e.vector[i]!; const qi = q[i]!; for (let r = 0; r < d; r++) z[r] += c * qi[r]!; }
   const nz = norm(z);
   if (!(nz > 0)) return { z: scale(z0, 1 / norm(z0)), lambda: 0 };
   const zn = scale(z, 1 / nz);

@@ -64,17 +64,21 @@ export function oddPolynomialScalar(steps: readonly OddStep[], s: number): numbe
 
 /**
  * Applies the steps to a 2-D matrix `x` [rows, cols] (tensor-level, differentiable, no read
- * back). Returns a new tensor; the caller disposes it.
+ * back). Returns a new tensor; the caller disposes it. `firstGram`: the caller's `Y Y^T` of the
+ * wide orientation `Y` (`x^T` when rows > cols, else `x`), [min, min], reused by the first step
+ * instead of being recomputed (one product fewer; not disposed).
  */
-export function oddPolynomialIteration(x: tf.Tensor2D, steps: readonly OddStep[]): tf.Tensor2D {
+export function oddPolynomialIteration(x: tf.Tensor2D, steps: readonly OddStep[], firstGram?: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, cols] = x.shape;
     // Work on the wide orientation [p, q] with p <= q, Gram G = X X^T [p, p]:
     // X (a I + b X^T X + c (X^T X)^2) = (a I + b G + c G^2) X.
     const wide = rows > cols;
     let m = wide ? tf.transpose(x) : x;
+    let given = firstGram;
     for (const [a, b, c] of steps) {
-      const g = tf.matMul(m, tf.transpose(m));
+      const g = given ?? tf.matMul(m, tf.transpose(m));
+      given = undefined;
       const bgx = tf.matMul(g, m);
       let next = tf.add(tf.mul(m, a), tf.mul(bgx, b));
       if (c !== 0) next = tf.add(next, tf.mul(tf.matMul(g, bgx), c));

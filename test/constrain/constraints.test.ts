@@ -10,7 +10,7 @@ import { bjorckOrthonormalize } from '../../src/constrain/BjorckOrthonormalize.j
 import { spectralHardCap } from '../../src/constrain/SpectralHardCap.js';
 import { softCapAlpha, spectralSoftCap } from '../../src/constrain/SpectralSoftCap.js';
 import { spectralHammer } from '../../src/constrain/SpectralHammer.js';
-import { HARD_CAP_MAX } from '../../src/optim/oddPolynomial.js';
+import { HARD_CAP_MAX, HARD_CAP_RANGE, HARD_CAP_STEPS, oddPolynomialScalar } from '../../src/optim/oddPolynomial.js';
 import { LipkitError } from '../../src/util/errors.js';
 import { applyConstraints, constraintsCallback } from '../../src/constrain/applyConstraints.js';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -123,6 +123,24 @@ describe.each(['cpu', 'wasm'] as const)('constraints on %s (oracle: exact SVD)',
       const out = c.apply(w);
       expect(top(out)).toBeLessThanOrEqual(c.promise() * (1 + 1e-5));
       if (scale === 3) expect(top(out)).toBeGreaterThan(cap * 0.96); // capped near the cap, not crushed
+      tf.dispose([w0, w, out]);
+    }
+  });
+
+  it('spectralHardCap faithful: singular values are p(s f / cap) cap with f = min(1, 3.6 / (sum (s/cap)^8)^(1/8)) (float64 scalar oracle, both branches of the range scale)', () => {
+    const cap = 0.5;
+    const c = spectralHardCap({ cap, faithful: true });
+    // 40 x 12: spread spectra; scale 0.8 keeps ||G||_F^(1/2) in range (G reused), 2.5 and 6 need the G^2 bound
+    for (const [scale, seed] of [[0.8, 3], [2.5, 4], [6, 5]] as const) {
+      const w0 = tf.randomNormal([40, 12], 0, 1, 'float32', seed);
+      const w = tf.mul(w0, (scale * cap) / top(w0));
+      const s = Array.from(svals(w)).map((v) => v / cap);
+      const bound = Math.pow(s.reduce((a, v) => a + v ** 8, 0), 1 / 8);
+      const f = Math.min(1, HARD_CAP_RANGE / bound);
+      const expected = s.map((v) => cap * oddPolynomialScalar(HARD_CAP_STEPS, v * f)).sort((a, b) => b - a);
+      const out = c.apply(w);
+      const got = Array.from(svals(out)).sort((a, b) => b - a);
+      got.forEach((g, i) => expect(Math.abs(g - expected[i]!)).toBeLessThan(2e-5 * cap));
       tf.dispose([w0, w, out]);
     }
   });
