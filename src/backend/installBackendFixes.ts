@@ -24,7 +24,7 @@ import { installDepthwiseBackpropGradients, uninstallDepthwiseBackpropGradients 
 /**
  * Installs lipkit's fixes to TF.js 4.22: exact second-order gradients (Tanh,
  * Sigmoid, Exp, Elu, Pow, Softmax, LogSoftmax recompute from their input), fast
- * transposed matMul on wasm, and the wasm kernels Conv2DBackpropFilter and
+ * transposed and batched matMul on wasm, and the wasm kernels Conv2DBackpropFilter and
  * UnsortedSegmentSum (conv and gather/embedding gradients), a guard against a stale
  * XNNPACK operator cache in wasm matMul (wrong results and heap corruption when a
  * buffer is reused as the right operand with another shape), and 'same' padding of

@@ -16,6 +16,10 @@ import { runMatMulCacheSafe } from './wasmMatMulWeights.js';
  * The result is the same product (not an approximation), broadcast batch
  * dimensions included; the transposed copies are released before returning.
  *
+ * Batched products (more than one batch matrix) with at least `PER_MATRIX_GEMM_MIN_WORK`
+ * multiply-adds per matrix run as one XNNPACK GEMM per batch matrix (`gemmPerBatch`): the
+ * stock kernel sends every batched product to its plain loop, ~4x slower at attention sizes.
+ *
  * It also fixes a stock tfjs-wasm bug: _FusedMatMul with a bias (or prelu
  * weights) and more than one batch matrix returns wrong values for every batch
  * matrix but the first; such products are run one batch matrix at a time.
