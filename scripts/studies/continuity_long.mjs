@@ -17,6 +17,6 @@ const c0 = process.cpuUsage();
 const output = await runContinuity({ mode: 'default', plan, workers: 2, onProgress: (p) => process.stderr.write(`\r${p.done}/${p.total} ${p.label}      `) });
 const c = process.cpuUsage(c0);
 await writeStudyFiles([output], out, {
-  intro: `Default preset with S4 trained for ${s4Epochs} epochs (${s4Epochs * Math.ceil(base.sizes.train / base.sizes.batchSize)} Adam steps) instead of ${base.sizes.epochsByModel?.s4d}; scripts/studies/continuity_long.mjs; ${((Date.now() - t0) / 1000).toFixed(0)} s wall, main-thread CPU ${((c.user + c.system) / 1e6).toFixed(0)} s (the workers' CPU is in results.json).`,
+  intro: `Default preset with S4 trained for ${s4Epochs} epochs (${s4Epochs * Math.ceil(base.sizes.train / base.sizes.batchSize)} Adam steps) instead of ${base.sizes.epochsByModel?.s4d}; scripts/studies/continuity_long.mjs; ${((Date.now() - t0) / 1000).toFixed(0)} s wall, ${((c.user + c.system) / 1e6).toFixed(0)} CPU s (process.cpuUsage, worker threads included).`,
 });
 console.log(`\nwrote ${out}`);
