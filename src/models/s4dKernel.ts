@@ -95,20 +95,24 @@ export function s4dInitialParameters(channels: number, stateSize: number, option
  * z = exp(dt A), Bbar = (z - 1) / A, W = C Bbar; K[h, l] = 2 Re(sum_n W_n z_n^l), the powers
  * z^l by repeated multiplication in float64 (relative error about l * 1e-16).
  */
+/** Zero-order-hold discretization of mode j: A = -exp(logAReal) + i aImag, z = exp(dt A), Bbar = (z - 1) / A. */
+function discretize(p: S4DParameters<Float32Array>, j: number, dt: number): { ar: number; ai: number; zr: number; zi: number; br: number; bi: number; abs2: number } {
+  const ar = -Math.exp(p.logAReal[j]);
+  const ai = p.aImag[j];
+  const mag = Math.exp(dt * ar);
+  const zr = mag * Math.cos(dt * ai);
+  const zi = mag * Math.sin(dt * ai);
+  const abs2 = ar * ar + ai * ai;
+  return { ar, ai, zr, zi, br: ((zr - 1) * ar + zi * ai) / abs2, bi: (zi * ar - (zr - 1) * ai) / abs2, abs2 };
+}
+
 function kernelForward(p: S4DParameters<Float32Array>, h: number, pairs: number, length: number): Float64Array {
   const k = new Float64Array(h * length);
   for (let i = 0; i < h; i++) {
     const dt = Math.exp(p.logDt[i]);
     for (let n = 0; n < pairs; n++) {
       const j = i * pairs + n;
-      const ar = -Math.exp(p.logAReal[j]);
-      const ai = p.aImag[j];
-      const mag = Math.exp(dt * ar);
-      const zr = mag * Math.cos(dt * ai);
-      const zi = mag * Math.sin(dt * ai);
-      const abs2 = ar * ar + ai * ai;
-      const br = ((zr - 1) * ar + zi * ai) / abs2;
-      const bi = (zi * ar - (zr - 1) * ai) / abs2;
+      const { ar, ai, zr, zi, br, bi } = discretize(p, j, dt);
       const wr = p.cReal[j] * br - p.cImag[j] * bi;
       const wi = p.cReal[j] * bi + p.cImag[j] * br;
       let pr = 1; let pi = 0;
@@ -141,16 +145,9 @@ function kernelBackward(p: S4DParameters<Float32Array>, g: Float32Array, h: numb
     let dDt = 0;
     for (let n = 0; n < pairs; n++) {
       const j = i * pairs + n;
-      const ar = -Math.exp(p.logAReal[j]);
-      const ai = p.aImag[j];
+      const { ar, ai, zr, zi, br, bi, abs2 } = discretize(p, j, dt);
       const cr = p.cReal[j];
       const ci = p.cImag[j];
-      const mag = Math.exp(dt * ar);
-      const zr = mag * Math.cos(dt * ai);
-      const zi = mag * Math.sin(dt * ai);
-      const abs2 = ar * ar + ai * ai;
-      const br = ((zr - 1) * ar + zi * ai) / abs2;
-      const bi = (zi * ar - (zr - 1) * ai) / abs2;
       // S = sum G_l z^l, T = sum l G_l z^(l-1)
       let sr = 0; let si = 0; let tr = 0; let ti = 0;
       let pr = 1; let pi = 0; // z^l

@@ -75,6 +75,9 @@ export const EXPLORATORY_TASKS = ['fig1mv-high', 'fig1mv-low', 'listops', 'mnist
  *   S4 is 10x above its high-continuity level even at 1,024. Hence per-model epochs
  *   (`epochsByModel`): S4 1,024 steps, the Transformer 512 (the arms a claim compares share a
  *   model, so their runs stay paired; P1 compares within-model ratios).
+ * - S4 trained 3,072 steps (scripts/studies/continuity_long.mjs, all 8 seeds, 3,411 CPU s, too
+ *   long for a preset): test 0.0019 high / 0.0025 low, below the Transformer on both; P1 +0.78
+ *   [-0.07, 1.64], opposite to the paper (docs/results/continuity-long.md).
  * Default: 64 training sequences in batches of 4, Adam 3e-3 constant, 64 epochs (1,024 steps) for
  * S4 and 32 (512 steps) for the Transformer: measured 1,478 CPU s for 64 runs on 2 workers
  * (15:49 wall at a 155 % CPU share; 0.029 CPU s per step with evaluation). Figure 1 presets
