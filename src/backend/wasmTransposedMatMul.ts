@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { replaceKernel, restoreKernel } from './registry.js';
-import { runWasmKernel, transposeLastTwo, type WasmBackend } from './wasmKernel.js';
+import { transposeLastTwo, type WasmBackend } from './wasmKernel.js';
 import { runMatMulCacheSafe } from './wasmMatMulWeights.js';
 
 /**
@@ -17,7 +17,7 @@ import { runMatMulCacheSafe } from './wasmMatMulWeights.js';
  * dimensions included; the transposed copies are released before returning.
  *
  * Batched products (more than one batch matrix) with at least `PER_MATRIX_GEMM_MIN_WORK`
- * multiply-adds per matrix run as one XNNPACK GEMM per batch matrix (`gemmPerBatch`): the
+ * multiply-adds per matrix run as one XNNPACK GEMM per batch matrix (`perBatch`): the
  * stock kernel sends every batched product to its plain loop, ~4x slower at attention sizes.
  *
  * It also fixes a stock tfjs-wasm bug: _FusedMatMul with a bias (or prelu
@@ -29,7 +29,22 @@ import { runMatMulCacheSafe } from './wasmMatMulWeights.js';
  * that cache (wrong results and wasm heap corruption when a buffer is reused as the
  * right operand with another shape, as reshapes do).
  */
-function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: tf.NamedTensorInfoMap,
+/**
+ * Per-matrix work m k n from which a batched product runs as one XNNPACK GEMM per batch matrix
+ * (below it the stock batched loop is cheaper than creating an XNNPACK operator per matrix).
+ */
+export const PER_MATRIX_GEMM_MIN_WORK = 1 << 16;
+
+/**
+ * Untransposed batched product (a [ba, m, k], b [bb, k, n], ba, bb in {1, batch}) as one stock
+ * 2-D product per batch matrix, with the other inputs (a fused product's bias or prelu weights)
+ * passed as they are. Serves two cases: a plain product with enough work per matrix (the fast
+ * XNNPACK GEMM; tfjs-wasm runs batched products on a plain loop, ~4x slower at attention sizes)
+ * and a fused product with a bias (stock tfjs-wasm gets every batch matrix but the first wrong).
+ * Each operand matrix is copied into a fresh buffer (a fresh XNNPACK operator, released with
+ * it), a broadcast one is used as is.
+ */
+function perBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap): tf.TensorInfo {
   const a = inputs.a as tf.TensorInfo;
   const b = inputs.b as tf.TensorInfo;
@@ -39,50 +54,16 @@ function fusedPerBatch(original: tf.KernelConfig, backend: WasmBackend, inputs: 
   const out = backend.makeOutput([batch, m, n], 'float32');
   for (let i = 0; i < batch; i++) {
     const temps: tf.TensorInfo[] = [];
-    const pick = (t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo => {
-      if (t.shape[0] === 1) return t;
-      const s = runWasmKernel(tf.Slice, backend, { x: t }, { begin: [i, 0, 0], size: [1, rows, cols] });
-      temps.push(s);
-      return s;
-    };
-    const r = runMatMulCacheSafe(original, backend, { ...inputs, a: pick(a, m, k), b: pick(b, k, n) }, attrs);
-    temps.push(r);
-    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
-    for (const t of temps) backend.disposeData(t.dataId);
-  }
-  return out;
-}
-
-/**
- * Per-matrix work m k n from which a batched product runs as one XNNPACK GEMM per batch matrix
- * (below it the stock batched loop is cheaper than creating an XNNPACK operator per matrix).
- */
-export const PER_MATRIX_GEMM_MIN_WORK = 1 << 16;
-
-/**
- * Untransposed batched product (a [ba, m, k], b [bb, k, n], ba, bb in {1, batch}) as one stock
- * 2-D product per batch matrix (the fast XNNPACK GEMM; tfjs-wasm runs batched products on a
- * plain loop, ~4x slower at attention sizes). Each operand matrix is copied into a fresh buffer
- * (a fresh XNNPACK operator, released with it), a broadcast one is used as is.
- */
-function gemmPerBatch(original: tf.KernelConfig, backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo,
-  attrs: tf.NamedAttrMap): tf.TensorInfo {
-  const [ba, m, k] = a.shape;
-  const [bb, , n] = b.shape;
-  const batch = Math.max(ba, bb);
-  const out = backend.makeOutput([batch, m, n], 'float32');
-  for (let i = 0; i < batch; i++) {
-    const temps: tf.TensorInfo[] = [];
     try {
       const pick = (t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo => {
-        if (t.shape[0] === 1) return { ...t, shape: [rows, cols] };
-        const s = backend.makeOutput([rows, cols], 'float32');
+        if (t.shape[0] === 1) return t;
+        const s = backend.makeOutput([1, rows, cols], 'float32');
         temps.push(s);
         // views taken after the allocation (a growing heap detaches older views)
         backend.typedArrayFromHeap(s).set(backend.typedArrayFromHeap(t).subarray(i * rows * cols, (i + 1) * rows * cols));
         return s;
       };
-      const r = runMatMulCacheSafe(original, backend, { a: pick(a, m, k), b: pick(b, k, n) }, attrs);
+      const r = runMatMulCacheSafe(original, backend, { ...inputs, a: pick(a, m, k), b: pick(b, k, n) }, attrs);
       temps.push(r);
       backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(r), i * m * n);
     } finally {
@@ -92,7 +73,7 @@ function gemmPerBatch(original: tf.KernelConfig, backend: WasmBackend, a: tf.Ten
   return out;
 }
 
-/** True for a plain (not fused) batched product of rank-3 operands with enough work per matrix for `gemmPerBatch`. */
+/** True for a plain (not fused) batched product of rank-3 operands with enough work per matrix for `perBatch`. */
 function perMatrix(fused: boolean, inputs: tf.NamedTensorInfoMap): boolean {
   const a = inputs.a as tf.TensorInfo;
   const b = inputs.b as tf.TensorInfo;
@@ -110,7 +91,7 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
     const needsSplit = fused && (args.inputs.bias != null || args.inputs.preluActivationWeights != null) &&
       Math.max((args.inputs.a as tf.TensorInfo).shape[0], (args.inputs.b as tf.TensorInfo).shape[0]) > 1;
     if (attrs.transposeA !== true && attrs.transposeB !== true && !needsSplit) {
-      if (perMatrix(fused, args.inputs)) return gemmPerBatch(original, backend, args.inputs.a as tf.TensorInfo, args.inputs.b as tf.TensorInfo, args.attrs ?? {});
+      if (perMatrix(fused, args.inputs)) return perBatch(original, backend, args.inputs, args.attrs ?? {});
       return runMatMulCacheSafe(original, backend, args.inputs, args.attrs ?? {});
     }
     const inputs = { ...args.inputs };
@@ -125,8 +106,7 @@ function wrap(original: tf.KernelConfig): tf.KernelConfig {
         temps.push(inputs.b);
       }
       const flat = { ...args.attrs, transposeA: false, transposeB: false };
-      if (needsSplit) return fusedPerBatch(original, backend, inputs, flat);
-      if (perMatrix(fused, inputs)) return gemmPerBatch(original, backend, inputs.a as tf.TensorInfo, inputs.b as tf.TensorInfo, flat);
+      if (needsSplit || perMatrix(fused, inputs)) return perBatch(original, backend, inputs, flat);
       return runMatMulCacheSafe(original, backend, inputs, flat);
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
