@@ -115,38 +115,41 @@ type Op = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 const shapeOf = (x: tf.Tensor): [number, number, number] => x.shape as [number, number, number];
 const values = (x: tf.Tensor): Float32Array => x.dataSync() as Float32Array;
 
+/**
+ * A two-input custom op of this closed set: `value(x, y, [b, l, h])` from the host values (shape of
+ * the first input), `grads(dz, x, y)` made of the set's ops again.
+ */
+function closedOp(
+  value: (x: Float32Array, y: Float32Array, shape: [number, number, number]) => tf.Tensor,
+  grads: (dz: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor[],
+): Op {
+  return (p, q) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([x, y]);
+    return {
+      value: value(values(x), values(y), shapeOf(x)),
+      gradFunc: (dz: tf.Tensor, [xs, ys]: tf.Tensor[]) => grads(dz, xs as tf.Tensor, ys as tf.Tensor),
+    };
+  })(p, q);
+}
+
 /** y = K * u (causal); gradients du = adjoint(dy, K), dK = kernelGradient(u, dy). */
-const convOp: Op = (u, k) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, kernel, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const [b, l, h] = shapeOf(x);
-  save([x, kernel]);
-  return {
-    value: tf.tensor3d(convolve(values(x), values(kernel), b, l, h, false), [b, l, h]),
-    gradFunc: (dy: tf.Tensor, [xs, ks]: tf.Tensor[]) => [adjointOp(dy, ks), kernelGradOp(xs, dy)],
-  };
-})(u, k);
+const convOp: Op = closedOp(
+  (x, k, [b, l, h]) => tf.tensor3d(convolve(x, k, b, l, h, false), [b, l, h]),
+  (dy, xs, ks) => [adjointOp(dy, ks), kernelGradOp(xs, dy)],
+);
 
 /** a[s] = sum_{t >= s} K[t - s] g[t]; gradients dg = K * d (causal), dK = kernelGradient(d, g). */
-const adjointOp: Op = (g, k) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, kernel, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const [b, l, h] = shapeOf(x);
-  save([x, kernel]);
-  return {
-    value: tf.tensor3d(convolve(values(x), values(kernel), b, l, h, true), [b, l, h]),
-    gradFunc: (d: tf.Tensor, [xs, ks]: tf.Tensor[]) => [convOp(d, ks), kernelGradOp(d, xs)],
-  };
-})(g, k);
+const adjointOp: Op = closedOp(
+  (x, k, [b, l, h]) => tf.tensor3d(convolve(x, k, b, l, h, true), [b, l, h]),
+  (d, xs, ks) => [convOp(d, ks), kernelGradOp(d, xs)],
+);
 
 /** c[h, j] = sum_b sum_t g[b, t, h] u[b, t - j, h]; gradients du = adjoint(g, dc), dg = dc * u (causal). */
-const kernelGradOp: Op = (u, g) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, gy, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const [b, l, h] = shapeOf(x);
-  save([x, gy]);
-  return {
-    value: tf.tensor2d(kernelGradient(values(x), values(gy), b, l, h), [h, l]),
-    gradFunc: (dc: tf.Tensor, [xs, gs]: tf.Tensor[]) => [adjointOp(gs, dc), convOp(xs, dc)],
-  };
-})(u, g);
+const kernelGradOp: Op = closedOp(
+  (x, gy, [b, l, h]) => tf.tensor2d(kernelGradient(x, gy, b, l, h), [h, l]),
+  (dc, xs, gs) => [adjointOp(gs, dc), convOp(xs, dc)],
+);
 
 /**
  * The causal per-channel convolution y[b, t, h] = sum_{s <= t} K[h, t - s] u[b, s, h] by direct
