@@ -271,15 +271,7 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
     const { value, grads } = tf.valueAndGrads((...a: tf.Tensor[]) => tf.sum(tf.mul(s4dKernel({ logDt: a[0], logAReal: a[1], aImag: a[2], cReal: a[3], cImag: a[4] }, Lk), Gt)) as tf.Scalar)(ts);
     expect(Math.abs(value.dataSync()[0] - loss(q))).toBeLessThan(1e-5 * Math.max(1, Math.abs(loss(q))));
     names.forEach((name, k) => {
-      const got = grads[k].dataSync();
-      let err = 0; let scale = 0;
-      for (let i = 0; i < got.length; i++) {
-        const eps = 1e-6;
-        const plus = Float64Array.from(q[name]); plus[i] += eps;
-        const minus = Float64Array.from(q[name]); minus[i] -= eps;
-        const fd = (loss({ ...q, [name]: plus }) - loss({ ...q, [name]: minus })) / (2 * eps);
-        err = Math.max(err, Math.abs(got[i] - fd)); scale = Math.max(scale, Math.abs(fd));
-      }
+      const { err, scale } = centralDifferenceError(grads[k].dataSync(), q, name, loss);
       expect(scale, name).toBeGreaterThan(1e-2);
       expect(err, name).toBeLessThan(1e-5 * scale);
     });
@@ -300,15 +292,7 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
       return tf.sum(tf.square(inner));
     })(ts.slice(0, 3));
     ['logDt', 'logAReal', 'aImag'].forEach((name, k) => {
-      const got = second[k].dataSync();
-      let err = 0; let scale = 0;
-      for (let i = 0; i < got.length; i++) {
-        const eps = 1e-6;
-        const plus = Float64Array.from(q[name]); plus[i] += eps;
-        const minus = Float64Array.from(q[name]); minus[i] -= eps;
-        const fd = (P({ ...q, [name]: plus }) - P({ ...q, [name]: minus })) / (2 * eps);
-        err = Math.max(err, Math.abs(got[i] - fd)); scale = Math.max(scale, Math.abs(fd));
-      }
+      const { err, scale } = centralDifferenceError(second[k].dataSync(), q, name, P);
       expect(scale, name).toBeGreaterThan(1e-3);
       expect(err, name).toBeLessThan(2e-3 * scale);
     });
@@ -372,3 +356,16 @@ describe('S4D gradients, initialization, model use (cpu unless stated)', () => {
     tf.dispose([u, k]);
   });
 });
+
+/** Largest |got_i - central difference of f in q[name]_i| (step 1e-6) and the largest |difference|. */
+function centralDifferenceError(got: ArrayLike<number>, q: Record<string, Float64Array>, name: string, f: (r: Record<string, Float64Array>) => number): { err: number; scale: number } {
+  let err = 0; let scale = 0;
+  for (let i = 0; i < got.length; i++) {
+    const eps = 1e-6;
+    const plus = Float64Array.from(q[name]!); plus[i] += eps;
+    const minus = Float64Array.from(q[name]!); minus[i] -= eps;
+    const fd = (f({ ...q, [name]: plus }) - f({ ...q, [name]: minus })) / (2 * eps);
+    err = Math.max(err, Math.abs((got[i] as number) - fd)); scale = Math.max(scale, Math.abs(fd));
+  }
+  return { err, scale };
+}
