@@ -142,7 +142,7 @@ export async function constraintRows({ models = Object.keys(CONSTRAINT_MODELS), 
       }
       if (key !== 'plain') dispose();
       ratios.sort((a, b) => a - b);
-      rows.push({ key, name: label, ...best, pairedOverhead: ratios[Math.floor(ratios.length / 2)], torchVariant });
+      rows.push({ key, name: label, ...best, overhead: ratios[Math.floor(ratios.length / 2)], torchVariant });
     }
     plain.dispose();
     result.models[name] = { label: spec.label, rows };
@@ -153,7 +153,6 @@ export async function constraintRows({ models = Object.keys(CONSTRAINT_MODELS), 
     const rows = result.models[name].rows;
     const tm = torch && !torch.error ? torch[name] : null;
     for (const r of rows) {
-      r.overhead = r.pairedOverhead;
       const tv = tm ? tm[r.torchVariant] : null;
       r.torchCpuMs = tv ? tv.cpuMs : null;
       r.torchOverhead = tv ? tv.cpuMs / tm.plain.cpuMs : null;
@@ -174,7 +173,7 @@ export function formatConstraintRows(result) {
   const f = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
   const lines = [];
   for (const [name, m] of Object.entries(result.models)) {
-    lines.push(`${m.label} (${result.backend}; CPU ms per step; overhead = median over 3 alternating trial pairs of step with / plain step; PyTorch 1 thread):`);
+    lines.push(`${m.label} (${result.backend}; CPU ms per step; overhead = median over ${PAIRS} alternating trial pairs of step with / plain step; PyTorch 1 thread):`);
     lines.push('| method | lipkit CPU ms | lipkit overhead | PyTorch counterpart | PyTorch CPU ms | PyTorch overhead | lipkit / PyTorch |');
     lines.push('|---|---|---|---|---|---|---|');
     for (const r of m.rows) {
